@@ -1,0 +1,10 @@
+export { cdrPartitionName, ensureCdrPartition, MigrationError, migrate } from "./migrations.js";
+export {
+  type BillingDatabase,
+  chooseTarget,
+  type DatabaseKind,
+  type DatabaseTarget,
+  DEFAULT_DATA_DIR,
+  openDatabase,
+} from "./open.js";
+export type * from "./schema.js";

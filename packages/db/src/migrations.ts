@@ -1,0 +1,195 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+
+/**
+ * Migrations as SQL statements, one per entry: PGlite's extended protocol runs
+ * one statement per query, so nothing relies on multi-statement strings.
+ * Append new migrations; never edit one that has shipped.
+ */
+const MIGRATIONS: Record<string, readonly string[]> = {
+  "0001_core": [
+    `CREATE TABLE catalogues (
+      seq bigserial PRIMARY KEY,
+      digest text NOT NULL UNIQUE,
+      document text NOT NULL,
+      loaded_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE TABLE subscriber_periods (
+      msisdn text NOT NULL,
+      account_id text NOT NULL,
+      plan_id text NOT NULL,
+      active_from date NOT NULL,
+      active_to date,
+      home_area text NOT NULL,
+      vpmn_group text,
+      payment text NOT NULL CHECK (payment IN ('prepaid', 'postpaid')),
+      PRIMARY KEY (msisdn, active_from))`,
+    `CREATE INDEX subscriber_periods_group ON subscriber_periods (vpmn_group) WHERE vpmn_group IS NOT NULL`,
+    `CREATE TABLE subscriptions (
+      msisdn text NOT NULL,
+      product_id text NOT NULL,
+      ordered_at timestamptz NOT NULL,
+      confirmed_at timestamptz,
+      cancelled_at timestamptz,
+      PRIMARY KEY (msisdn, product_id, ordered_at))`,
+    // CDRs are partitioned by bill month; partitions are created as months arrive (ensureCdrPartition).
+    `CREATE TABLE cdrs (
+      bill_month text NOT NULL,
+      record_id text NOT NULL,
+      msisdn text NOT NULL,
+      service text NOT NULL CHECK (service IN ('voice', 'sms', 'data')),
+      direction text CHECK (direction IN ('in', 'out')),
+      other_party text NOT NULL,
+      start_time timestamptz NOT NULL,
+      duration_s integer NOT NULL,
+      bytes_up bigint NOT NULL,
+      bytes_down bigint NOT NULL,
+      visited_area text NOT NULL,
+      source_file text NOT NULL,
+      source_line integer NOT NULL,
+      PRIMARY KEY (bill_month, record_id)
+    ) PARTITION BY LIST (bill_month)`,
+    `CREATE INDEX cdrs_subscriber_month ON cdrs (msisdn, bill_month, start_time, record_id)`,
+    `CREATE TABLE bill_lines (
+      bill_month text NOT NULL,
+      msisdn text NOT NULL,
+      item_key text NOT NULL,
+      occurrence integer NOT NULL CHECK (occurrence >= 1),
+      amount numeric(14, 2) NOT NULL CHECK (amount >= 0),
+      source_file text NOT NULL,
+      source_line integer NOT NULL,
+      PRIMARY KEY (bill_month, msisdn, item_key, occurrence))`,
+    `CREATE TABLE rated_items (
+      bill_month text NOT NULL,
+      msisdn text NOT NULL,
+      item_key text NOT NULL,
+      kind text NOT NULL CHECK (kind IN ('usage', 'fee', 'vas')),
+      service text,
+      status text NOT NULL,
+      expected numeric(14, 2),
+      start_time timestamptz,
+      category text,
+      explanation jsonb NOT NULL,
+      description text NOT NULL,
+      run_id text NOT NULL,
+      PRIMARY KEY (bill_month, msisdn, item_key))`,
+    `CREATE INDEX rated_items_usage ON rated_items (msisdn, bill_month, start_time, item_key) WHERE kind = 'usage'`,
+    `CREATE TABLE discrepancies (
+      run_id text NOT NULL,
+      bill_month text NOT NULL,
+      msisdn text NOT NULL,
+      account_id text NOT NULL,
+      item_key text NOT NULL,
+      occurrence integer NOT NULL,
+      class text NOT NULL,
+      billed numeric(14, 2),
+      expected numeric(14, 2),
+      difference numeric(14, 2),
+      refund numeric(14, 2) NOT NULL,
+      explanation text NOT NULL,
+      PRIMARY KEY (run_id, bill_month, msisdn, item_key, occurrence))`,
+    `CREATE TABLE credit_ledger (
+      credit_id text PRIMARY KEY,
+      idempotency_key text NOT NULL,
+      issue_seq integer NOT NULL CHECK (issue_seq >= 1),
+      account_id text NOT NULL,
+      msisdn text NOT NULL,
+      bill_month text NOT NULL,
+      item_key text NOT NULL,
+      occurrence integer NOT NULL,
+      class text NOT NULL,
+      overcharge numeric(14, 2) NOT NULL CHECK (overcharge > 0),
+      compensation numeric(14, 2) NOT NULL CHECK (compensation = overcharge),
+      refund numeric(14, 2) NOT NULL CHECK (refund = overcharge + compensation),
+      owed_total numeric(14, 2) NOT NULL,
+      settle_to text NOT NULL CHECK (settle_to IN ('balance', 'next_bill')),
+      run_id text NOT NULL,
+      input_digests jsonb NOT NULL,
+      catalogue_digest text NOT NULL,
+      issued_at timestamptz NOT NULL DEFAULT now(),
+      UNIQUE (idempotency_key, issue_seq))`,
+    `CREATE INDEX credit_ledger_subscriber_month ON credit_ledger (msisdn, bill_month)`,
+    // Credits are money: the ledger only ever grows.
+    `CREATE FUNCTION credit_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'credit_ledger is append-only: % refused', TG_OP;
+      END $$`,
+    `CREATE TRIGGER credit_ledger_no_update BEFORE UPDATE OR DELETE ON credit_ledger
+      FOR EACH ROW EXECUTE FUNCTION credit_ledger_append_only()`,
+    `CREATE TRIGGER credit_ledger_no_truncate BEFORE TRUNCATE ON credit_ledger
+      FOR EACH STATEMENT EXECUTE FUNCTION credit_ledger_append_only()`,
+    `CREATE TABLE runs (
+      run_id text NOT NULL,
+      shard text NOT NULL,
+      started_at timestamptz NOT NULL,
+      finished_at timestamptz,
+      status text NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+      input_digests jsonb NOT NULL,
+      catalogue_digest text,
+      summary jsonb,
+      PRIMARY KEY (run_id, shard))`,
+    `CREATE TABLE service_credentials (
+      msisdn text PRIMARY KEY,
+      password_hash text NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE TABLE kiosks (
+      kiosk_id text PRIMARY KEY,
+      key_hash text NOT NULL,
+      name text NOT NULL,
+      registered_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE TABLE access_log (
+      id bigserial PRIMARY KEY,
+      at timestamptz NOT NULL,
+      kiosk_id text,
+      msisdn text NOT NULL,
+      bill_month text,
+      action text NOT NULL,
+      session_id text)`,
+    `CREATE INDEX access_log_msisdn ON access_log (msisdn, at)`,
+  ],
+};
+
+const provider: MigrationProvider = {
+  async getMigrations() {
+    const migrations: Record<string, Migration> = {};
+    for (const [name, statements] of Object.entries(MIGRATIONS)) {
+      migrations[name] = {
+        async up(db: Kysely<unknown>) {
+          for (const statement of statements) await sql.raw(statement).execute(db);
+        },
+      };
+    }
+    return migrations;
+  },
+};
+
+export class MigrationError extends Error {
+  override readonly name = "MigrationError";
+  readonly code = "migration_failed";
+}
+
+/** Brings the schema up to date. Idempotent, and safe when several processes open one server at once. */
+export async function migrate(db: Kysely<unknown>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "?";
+    throw new MigrationError(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The CDR partition of a bill month, created when the month first arrives. */
+export function cdrPartitionName(billMonth: string): string {
+  if (!/^\d{4}-\d{2}$/.test(billMonth)) throw new RangeError(`not a bill month: ${billMonth}`);
+  return `cdrs_${billMonth.replace("-", "_")}`;
+}
+
+export async function ensureCdrPartition(db: Kysely<unknown>, billMonth: string): Promise<void> {
+  const name = cdrPartitionName(billMonth);
+  await sql
+    .raw(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF cdrs FOR VALUES IN ('${billMonth}')`)
+    .execute(db)
+    .catch((error: { code?: string }) => {
+      // Two processes creating the same partition at once: the loser sees a duplicate.
+      if (error.code !== "42P07" && error.code !== "23505") throw error;
+    });
+}

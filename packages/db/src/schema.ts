@@ -1,0 +1,170 @@
+import type { ColumnType, Generated } from "kysely";
+
+/** `numeric` money columns travel as exact decimal strings, never floats. */
+type Money = string;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface CataloguesTable {
+  seq: Generated<number>;
+  digest: string;
+  /** The catalogue exactly as loaded (tariffs.json), so a replay reads the same bytes. */
+  document: string;
+  loaded_at: Generated<Timestamp>;
+}
+
+export interface SubscriberPeriodsTable {
+  msisdn: string;
+  account_id: string;
+  plan_id: string;
+  /** `YYYY-MM-DD` */
+  active_from: string;
+  active_to: string | null;
+  home_area: string;
+  vpmn_group: string | null;
+  payment: "prepaid" | "postpaid";
+}
+
+export interface SubscriptionsTable {
+  msisdn: string;
+  product_id: string;
+  ordered_at: Timestamp;
+  confirmed_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+}
+
+export interface CdrsTable {
+  bill_month: string;
+  record_id: string;
+  msisdn: string;
+  service: "voice" | "sms" | "data";
+  direction: "in" | "out" | null;
+  other_party: string;
+  start_time: Timestamp;
+  duration_s: number;
+  bytes_up: number;
+  bytes_down: number;
+  visited_area: string;
+  source_file: string;
+  source_line: number;
+}
+
+export interface BillLinesTable {
+  bill_month: string;
+  msisdn: string;
+  item_key: string;
+  /** 1 for the first line of an item_key in the month, 2 for a repeat, … */
+  occurrence: number;
+  amount: Money;
+  source_file: string;
+  source_line: number;
+}
+
+export interface RatedItemsTable {
+  bill_month: string;
+  msisdn: string;
+  item_key: string;
+  kind: "usage" | "fee" | "vas";
+  service: "voice" | "sms" | "data" | null;
+  status: string;
+  expected: Money | null;
+  start_time: Timestamp | null;
+  category: string | null;
+  explanation: Json;
+  description: string;
+  run_id: string;
+}
+
+export interface DiscrepanciesTable {
+  run_id: string;
+  bill_month: string;
+  msisdn: string;
+  account_id: string;
+  item_key: string;
+  occurrence: number;
+  class: string;
+  billed: Money | null;
+  expected: Money | null;
+  difference: Money | null;
+  refund: Money;
+  explanation: string;
+}
+
+export interface CreditLedgerTable {
+  /** Derived from (idempotency_key, issue_seq), so every process names a credit the same way. */
+  credit_id: string;
+  /** Stable hash of (msisdn, bill_month, item_key, occurrence). */
+  idempotency_key: string;
+  /** 1 for the first credit of a key; a later top-up (owed rose) is 2, … */
+  issue_seq: number;
+  account_id: string;
+  msisdn: string;
+  bill_month: string;
+  item_key: string;
+  occurrence: number;
+  class: string;
+  /** The overcharge returned to the customer (返还). */
+  overcharge: Money;
+  /** The same amount again, as compensation (赠送). */
+  compensation: Money;
+  /** overcharge + compensation. */
+  refund: Money;
+  /** What the key's refunds add up to after this credit. */
+  owed_total: Money;
+  settle_to: "balance" | "next_bill";
+  run_id: string;
+  input_digests: Json<Record<string, string>>;
+  catalogue_digest: string;
+  issued_at: Generated<Timestamp>;
+}
+
+export interface RunsTable {
+  run_id: string;
+  /** `i/n` for a process taking share i of n, `1/1` for a whole run. */
+  shard: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  status: "running" | "finished" | "failed";
+  input_digests: Json<Record<string, string>>;
+  catalogue_digest: string | null;
+  summary: Json | null;
+}
+
+export interface ServiceCredentialsTable {
+  msisdn: string;
+  /** `scrypt$N$r$p$salt$hash`, never the password. */
+  password_hash: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface KiosksTable {
+  kiosk_id: string;
+  key_hash: string;
+  name: string;
+  registered_at: Generated<Timestamp>;
+}
+
+export interface AccessLogTable {
+  id: Generated<number>;
+  at: Timestamp;
+  kiosk_id: string | null;
+  msisdn: string;
+  bill_month: string | null;
+  action: string;
+  session_id: string | null;
+}
+
+export interface Schema {
+  catalogues: CataloguesTable;
+  subscriber_periods: SubscriberPeriodsTable;
+  subscriptions: SubscriptionsTable;
+  cdrs: CdrsTable;
+  bill_lines: BillLinesTable;
+  rated_items: RatedItemsTable;
+  discrepancies: DiscrepanciesTable;
+  credit_ledger: CreditLedgerTable;
+  runs: RunsTable;
+  service_credentials: ServiceCredentialsTable;
+  kiosks: KiosksTable;
+  access_log: AccessLogTable;
+}

@@ -1,0 +1,46 @@
+import type { FeeExplanation } from "./explanation.js";
+import type { RatedItem } from "./items.js";
+import { mulDivHalfUp } from "./money.js";
+import type { PeriodState } from "./period-state.js";
+import type { MonthSpan } from "./time.js";
+
+/** The monthly fee of a plan period active in the month, prorated by active days (rating.md, Monthly fee). */
+export function rateFee(state: PeriodState, span: MonthSpan): RatedItem {
+  const { period, version, planRef } = state;
+  const base = {
+    billMonth: span.month,
+    msisdn: period.msisdn,
+    itemKey: `FEE:${period.planId}`,
+    kind: "fee" as const,
+    record: null,
+  };
+  if (!version || !planRef) {
+    return {
+      ...base,
+      status: "no_tariff",
+      cents: null,
+      explanation: {
+        kind: "unratable",
+        reason: "no_tariff",
+        detail: `plan ${period.planId} has no version in force for ${span.month}`,
+      },
+    };
+  }
+  const explanation: FeeExplanation = {
+    kind: "fee",
+    plan: planRef,
+    planName: version.name,
+    monthlyFee: version.monthlyFee.text,
+    activeFrom: period.activeFrom,
+    activeTo: period.activeTo,
+    activeDays: state.activeDays,
+    daysInMonth: span.days,
+    included: {
+      voiceMinutes: state.included.voiceMinutes,
+      sms: state.included.sms,
+      dataMb: state.included.dataKb / 1024,
+    },
+  };
+  const cents = mulDivHalfUp(version.monthlyFee.e4, state.activeDays, span.days * 100);
+  return { ...base, status: "ok", cents, explanation };
+}

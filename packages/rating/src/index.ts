@@ -1,0 +1,12 @@
+export * from "./catalogue.js";
+export { CATEGORY_WORDS, describe, describeItem } from "./describe.js";
+export { compareChronologically, findDuplicateEvents, sameEvent } from "./duplicates.js";
+export { RatingInputError } from "./errors.js";
+export type * from "./explanation.js";
+export * from "./items.js";
+export * from "./money.js";
+export { analyseNumber, type NumberClass, stripCountryCode } from "./number-analysis.js";
+export { rateSubscriberMonth, type SubscriberMonthInput } from "./rate-month.js";
+export type * from "./records.js";
+export * from "./time.js";
+export { inWindow } from "./voice.js";
