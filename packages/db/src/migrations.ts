@@ -116,6 +116,18 @@ const MIGRATIONS: Record<string, readonly string[]> = {
       FOR EACH ROW EXECUTE FUNCTION credit_ledger_append_only()`,
     `CREATE TRIGGER credit_ledger_no_truncate BEFORE TRUNCATE ON credit_ledger
       FOR EACH STATEMENT EXECUTE FUNCTION credit_ledger_append_only()`,
+    // Malformed input rows, kept so that a bill line for a quarantined record is unverifiable, not phantom.
+    `CREATE TABLE quarantined_rows (
+      run_id text NOT NULL,
+      file text NOT NULL,
+      line integer NOT NULL,
+      reason text NOT NULL,
+      raw text NOT NULL,
+      record_id text,
+      msisdn text,
+      bill_month text,
+      PRIMARY KEY (run_id, file, line))`,
+    `CREATE INDEX quarantined_rows_record ON quarantined_rows (bill_month, msisdn, record_id)`,
     `CREATE TABLE runs (
       run_id text NOT NULL,
       shard text NOT NULL,

@@ -118,6 +118,17 @@ export interface CreditLedgerTable {
   issued_at: Generated<Timestamp>;
 }
 
+export interface QuarantinedRowsTable {
+  run_id: string;
+  file: string;
+  line: number;
+  reason: string;
+  raw: string;
+  record_id: string | null;
+  msisdn: string | null;
+  bill_month: string | null;
+}
+
 export interface RunsTable {
   run_id: string;
   /** `i/n` for a process taking share i of n, `1/1` for a whole run. */
@@ -163,6 +174,7 @@ export interface Schema {
   rated_items: RatedItemsTable;
   discrepancies: DiscrepanciesTable;
   credit_ledger: CreditLedgerTable;
+  quarantined_rows: QuarantinedRowsTable;
   runs: RunsTable;
   service_credentials: ServiceCredentialsTable;
   kiosks: KiosksTable;

@@ -1,0 +1,3 @@
+export { EXIT, UsageError } from "./exit-codes.js";
+export { type Io, processIo } from "./io.js";
+export { main } from "./program.js";

@@ -1,0 +1,16 @@
+/** What a command touches outside itself, so tests can run it in-process. */
+export interface Io {
+  readonly env: NodeJS.ProcessEnv;
+  readonly now: () => Date;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly stderrIsTty: boolean;
+}
+
+export const processIo: Io = {
+  env: process.env,
+  now: () => new Date(),
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stderrIsTty: Boolean(process.stderr.isTTY),
+};

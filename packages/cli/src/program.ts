@@ -1,0 +1,110 @@
+import { Command, CommanderError, Option } from "commander";
+import { EXIT, UsageError } from "./exit-codes.js";
+import type { Io } from "./io.js";
+import {
+  monthOption,
+  monthsOption,
+  msisdnOption,
+  portOption,
+  positiveIntOption,
+  rateOption,
+  shardOption,
+} from "./options.js";
+import { reconcileCommand } from "./reconcile-command.js";
+
+const databaseOption = () =>
+  new Option(
+    "--database <url>",
+    "PostgreSQL server URL (default: DATABASE_URL, else embedded PGlite in BILLING_DATA_DIR)",
+  );
+
+/** Not built yet: a clear refusal rather than a silent no-op. */
+const notYet = (name: string, issue: string) => async (_args: unknown, io: Io) => {
+  io.stderr(`billing ${name}: not available in this build yet (${issue})\n`);
+  return EXIT.problems;
+};
+
+function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Command {
+  const program = new Command("billing")
+    .description(
+      "Billing accuracy: recompute bills from CDRs and tariffs, reconcile with BOSS, double-refund overcharges.",
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .showSuggestionAfterError(true);
+
+  program
+    .command("reconcile")
+    .description("the nightly run: load DIR, rate, reconcile, issue credits, write the outputs into --out")
+    .requiredOption(
+      "--in <dir>",
+      "input folder: tariffs.json, subscribers.csv, subscriptions.csv, cdr-*.csv, boss-bill-*.csv",
+    )
+    .requiredOption("--out <dir>", "output folder: discrepancies.csv, credits.csv, summary.json, quarantine.csv")
+    .addOption(databaseOption())
+    .option(
+      "--shard <i/n>",
+      "take share i of n of the run's subscribers (msisdn hash), for several processes",
+      shardOption,
+    )
+    .option("--run-id <id>", "name of the run; processes sharing one run pass the same id")
+    .action((opts) => run(() => reconcileCommand(opts, io)));
+
+  program
+    .command("replay")
+    .description("an auditor's replay of one subscriber-month from the stored inputs")
+    .requiredOption("--msisdn <n>", "the subscriber", msisdnOption)
+    .requiredOption("--month <YYYY-MM>", "the bill month", monthOption)
+    .option("--json", "canonical JSON whose last field is its SHA-256 digest")
+    .option("--evidence <dir>", "write the inputs used and the result into DIR")
+    .option("--issue", "issue any credit still owed, through the same ledger as the nightly run")
+    .addOption(databaseOption())
+    .action((opts) => run(() => notYet("replay", "issue 6")(opts, io)));
+
+  program
+    .command("serve")
+    .description("the six-month itemized-bill query service and the kiosk page")
+    .option("--port <p>", "port to listen on", portOption, 8080)
+    .addOption(databaseOption())
+    .action((opts) => run(() => notYet("serve", "issue 5")(opts, io)));
+
+  program
+    .command("generate")
+    .description("write a realistic input DIR with known billing errors injected, and the list of them")
+    .requiredOption("--out <dir>", "folder to write")
+    .option("--subscribers <n>", "how many subscribers", positiveIntOption, 1000)
+    .option("--months <m1,m2>", "bill months to generate", monthsOption)
+    .option("--seed <s>", "random seed", "1")
+    .option("--error-rate <r>", "share of bill lines given an injected error", rateOption, 0.02)
+    .action((opts) => run(() => notYet("generate", "issue 4")(opts, io)));
+
+  return program;
+}
+
+/** Runs `billing` with argv (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let pending: Promise<number> | undefined;
+  const program = buildProgram(io, (action) => {
+    pending = action();
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    if (!pending) {
+      program.outputHelp({ error: true });
+      return EXIT.usage;
+    }
+    return await pending;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT.ok;
+      if (error.code === "commander.help") return EXIT.usage;
+      return EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`billing: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`billing: ${(error as Error).message ?? String(error)}\n`);
+    return EXIT.problems;
+  }
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from "node:crypto";
+import { chooseTarget, openDatabase } from "@billing/db";
+import { formatShard, InputError, reconcile, type Shard, type Summary } from "@billing/reconcile";
+import { EXIT } from "./exit-codes.js";
+import type { Io } from "./io.js";
+
+export interface ReconcileArgs {
+  readonly in: string;
+  readonly out: string;
+  readonly database?: string;
+  readonly shard?: Shard;
+  readonly runId?: string;
+}
+
+export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<number> {
+  const database = await openDatabase(chooseTarget(args.database, io.env));
+  try {
+    const runId = args.runId ?? newRunId(io.now());
+    const summary = await reconcile({
+      inDir: args.in,
+      outDir: args.out,
+      database,
+      runId,
+      now: io.now,
+      ...(args.shard ? { shard: args.shard } : {}),
+    });
+    io.stdout(report(summary, args.out));
+    return summary.cdrs.adds_up ? EXIT.ok : EXIT.problems;
+  } catch (error) {
+    if (error instanceof InputError) {
+      io.stderr(`billing reconcile: ${error.message}\n${error.details.map((d) => `  ${d}\n`).join("")}`);
+      return EXIT.problems;
+    }
+    throw error;
+  } finally {
+    await database.close();
+  }
+}
+
+export function newRunId(now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `run-${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+function report(s: Summary, outDir: string): string {
+  const c = s.cdrs;
+  const check = c.adds_up ? "adds up" : "DOES NOT ADD UP";
+  const unratable = Object.entries(c.unratable)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(", ");
+  const refunding = Object.entries(s.discrepancies)
+    .filter(([, d]) => d.count > 0)
+    .map(([cls, d]) => `${d.count} ${cls}`)
+    .join(", ");
+  return [
+    `run ${s.run_id} (share ${s.shard}) on ${s.database}, bill months ${s.bill_months.join(", ") || "none"}`,
+    `CDRs: ${c.read} read = ${c.rated} rated + ${c.quarantined} quarantined + ${c.duplicates} duplicate events` +
+      `${s.shard === formatShard({ index: 1, count: 1 }) ? "" : ` + ${c.other_shards} in other shares`}: ${check}` +
+      `${unratable ? ` (unratable: ${unratable})` : ""}`,
+    `items: ${s.items.rated} rated in ${s.items.subscriber_months} subscriber-months, ${s.items.matched} matched, ` +
+      `${s.items.discrepancies} discrepancies${refunding ? ` (${refunding})` : ""}`,
+    `credits: ${s.credits.issued} issued, refund ${s.credits.refund} (overcharge ${s.credits.overcharge} returned + the same again)` +
+      `${s.credits.over_credited.length > 0 ? `; ${s.credits.over_credited.length} over-credited keys for review` : ""}`,
+    `quarantine: ${s.quarantine.rows} rows; outputs in ${outDir}`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,166 @@
+import {
+  compareKeys,
+  describeItem,
+  formatCents,
+  type RatedItem,
+  type RatedMonth,
+  UNRATABLE_STATUSES,
+} from "@billing/rating";
+
+export const DISCREPANCY_CLASSES = [
+  "overcharge",
+  "undercharge",
+  "phantom_charge",
+  "duplicate_billing",
+  "duplicate_usage",
+  "unconfirmed_subscription",
+  "unbilled",
+  "unverifiable",
+] as const;
+export type DiscrepancyClass = (typeof DISCREPANCY_CLASSES)[number];
+
+/** The classes that owe the customer a double refund. */
+export const REFUNDING_CLASSES: ReadonlySet<DiscrepancyClass> = new Set([
+  "overcharge",
+  "phantom_charge",
+  "duplicate_billing",
+  "duplicate_usage",
+  "unconfirmed_subscription",
+]);
+
+/** A BOSS bill line as stored: `occurrence` numbers repeated lines of one item key (1 for the first). */
+export interface BilledLine {
+  readonly itemKey: string;
+  readonly occurrence: number;
+  readonly cents: number;
+}
+
+export interface Discrepancy {
+  readonly billMonth: string;
+  readonly msisdn: string;
+  readonly itemKey: string;
+  readonly occurrence: number;
+  readonly class: DiscrepancyClass;
+  readonly billedCents: number | null;
+  readonly expectedCents: number | null;
+  readonly differenceCents: number | null;
+  readonly refundCents: number;
+  readonly explanation: string;
+}
+
+export interface MonthDiff {
+  readonly discrepancies: readonly Discrepancy[];
+  /** Items whose bill line matches the correct charge to the cent. */
+  readonly matched: number;
+}
+
+/**
+ * Diffs one subscriber-month's correct items against its bill lines, item by
+ * item, never netting one against another (reconcile.md). `quarantined` holds
+ * the record ids of the month's malformed rows: a line billing one of them is
+ * unverifiable, not a phantom.
+ */
+export function diffSubscriberMonth(
+  month: RatedMonth,
+  lines: readonly BilledLine[],
+  quarantined: ReadonlyMap<string, string> = new Map(),
+): MonthDiff {
+  const items = new Map(month.items.map((i) => [i.itemKey, i]));
+  const linesByKey = new Map<string, BilledLine[]>();
+  for (const line of lines) {
+    const list = linesByKey.get(line.itemKey) ?? [];
+    list.push(line);
+    linesByKey.set(line.itemKey, list);
+  }
+  const keys = [...new Set([...items.keys(), ...linesByKey.keys()])].sort(compareKeys);
+  const out: Discrepancy[] = [];
+  let matched = 0;
+  const emit = (
+    itemKey: string,
+    occurrence: number,
+    cls: DiscrepancyClass,
+    billed: number | null,
+    expected: number | null,
+    explanation: string,
+  ) => {
+    const difference = expected === null ? null : (billed ?? 0) - expected;
+    const refund = REFUNDING_CLASSES.has(cls) ? 2 * (cls === "overcharge" ? (difference ?? 0) : (billed ?? 0)) : 0;
+    out.push({
+      billMonth: month.billMonth,
+      msisdn: month.msisdn,
+      itemKey,
+      occurrence,
+      class: cls,
+      billedCents: billed,
+      expectedCents: expected,
+      differenceCents: difference,
+      refundCents: refund,
+      explanation,
+    });
+  };
+
+  for (const key of keys) {
+    const item = items.get(key);
+    const billed = (linesByKey.get(key) ?? []).sort((a, b) => a.occurrence - b.occurrence);
+    const first = billed[0];
+    if (!first) {
+      if (item?.cents) emit(key, 1, "unbilled", null, item.cents, `${describeItem(item)}; no bill line`);
+      continue;
+    }
+    const amount = first.cents;
+    if (!item) {
+      const reason = quarantined.get(key);
+      if (reason !== undefined)
+        emit(key, first.occurrence, "unverifiable", amount, null, `record quarantined: ${reason}`);
+      else if (amount > 0) emit(key, first.occurrence, "phantom_charge", amount, 0, phantomExplanation(key));
+      else matched += 1;
+    } else if (UNRATABLE_STATUSES.has(item.status)) {
+      emit(key, first.occurrence, "unverifiable", amount, null, describeItem(item));
+    } else if (item.status === "duplicate_usage" && amount > 0) {
+      emit(key, first.occurrence, "duplicate_usage", amount, 0, `${describeItem(item)}; billed ${formatCents(amount)}`);
+    } else if (item.status === "unconfirmed" && amount > 0) {
+      emit(key, first.occurrence, "unconfirmed_subscription", amount, 0, describeItem(item));
+    } else {
+      compare(item, first, emit, () => {
+        matched += 1;
+      });
+    }
+    for (const repeat of billed.slice(1)) {
+      if (repeat.cents === 0) continue;
+      emit(
+        key,
+        repeat.occurrence,
+        "duplicate_billing",
+        repeat.cents,
+        0,
+        `${key} billed again (line ${repeat.occurrence} of ${billed.length} for this item in ${month.billMonth})`,
+      );
+    }
+  }
+  return { discrepancies: out, matched };
+}
+
+function compare(
+  item: RatedItem,
+  line: BilledLine,
+  emit: (k: string, o: number, c: DiscrepancyClass, b: number, e: number, x: string) => void,
+  onMatch: () => void,
+) {
+  const expected = item.cents ?? 0;
+  if (line.cents === expected) return onMatch();
+  const cls = line.cents > expected ? "overcharge" : "undercharge";
+  emit(
+    item.itemKey,
+    line.occurrence,
+    cls,
+    line.cents,
+    expected,
+    `${describeItem(item)}; billed ${formatCents(line.cents)}`,
+  );
+}
+
+function phantomExplanation(key: string): string {
+  if (key.startsWith("FEE:")) return `no plan period of ${key.slice(4)} active in the month`;
+  if (key.startsWith("VAS:")) return `no active subscription to ${key.slice(4)} in the month`;
+  return `no usage record ${key} exists`;
+}

@@ -1,0 +1,12 @@
+export {
+  DISCREPANCY_CLASSES,
+  type Discrepancy,
+  type DiscrepancyClass,
+  diffSubscriberMonth,
+  REFUNDING_CLASSES,
+} from "./diff.js";
+export { InputError } from "./errors.js";
+export { accountFor, creditId, idempotencyKey, planCredits } from "./ledger.js";
+export { type ReconcileOptions, reconcile } from "./run.js";
+export { formatShard, inShard, msisdnHash, parseShard, type Shard, WHOLE_RUN } from "./shard.js";
+export type { Summary } from "./summary.js";
