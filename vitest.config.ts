@@ -14,6 +14,7 @@ export default defineConfig({
     },
   },
   test: {
+    reporters: ["default", "./scripts/vitest-closing-line.ts"],
     include: ["packages/*/test/**/*.test.ts", "scripts/test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
