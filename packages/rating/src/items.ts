@@ -32,7 +32,10 @@ export interface AllowanceBalance {
 export interface RatedMonth {
   readonly billMonth: string;
   readonly msisdn: string;
-  /** Sorted by item key (code-unit order). */
+  /**
+   * In bill order: monthly fees by period, subscriptions by product, then
+   * usage in chronological order (start time, then record_id).
+   */
   readonly items: readonly RatedItem[];
   /** One per plan period active in the month. */
   readonly allowances: readonly AllowanceBalance[];

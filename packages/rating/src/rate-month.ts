@@ -2,8 +2,9 @@ import type { Catalogue } from "./catalogue.js";
 import { rateData } from "./data.js";
 import { compareChronologically, findDuplicateEvents } from "./duplicates.js";
 import { RatingInputError } from "./errors.js";
+import type { Explanation } from "./explanation.js";
 import { rateFee } from "./fee.js";
-import { type AllowanceBalance, compareKeys, type RatedItem, type RatedMonth } from "./items.js";
+import type { AllowanceBalance, ItemStatus, RatedItem, RatedMonth } from "./items.js";
 import { periodStates, stateOnDay } from "./period-state.js";
 import type { Directory, PlanPeriod, Subscription, UsageRecord } from "./records.js";
 import { rateSms } from "./sms.js";
@@ -11,6 +12,26 @@ import { dayOf, formatDate, parseMonth } from "./time.js";
 import type { UsageOutcome } from "./usage-outcome.js";
 import { rateVas } from "./vas.js";
 import { rateVoice } from "./voice.js";
+
+/** A usage item, built with one fixed shape: spreading a base object here cost more than the rating itself. */
+function usageItem(
+  billMonth: string,
+  record: UsageRecord,
+  status: ItemStatus,
+  cents: number | null,
+  explanation: Explanation,
+): RatedItem {
+  return {
+    billMonth,
+    msisdn: record.msisdn,
+    itemKey: record.recordId,
+    kind: "usage",
+    record,
+    status,
+    cents,
+    explanation,
+  };
+}
 
 export interface SubscriberMonthInput {
   /** `YYYY-MM` */
@@ -66,42 +87,26 @@ export function rateSubscriberMonth(input: SubscriberMonthInput): RatedMonth {
         `record ${record.recordId} is not of ${msisdn} in ${span.month}`,
       );
     }
-    const base = { billMonth: span.month, msisdn, itemKey: record.recordId, kind: "usage" as const, record };
     const original = duplicateOf.get(record.recordId);
     if (original !== undefined) {
-      items.push({
-        ...base,
-        status: "duplicate_usage",
-        cents: 0,
-        explanation: { kind: "duplicate_usage", service: record.service, duplicateOf: original },
-      });
+      items.push(
+        usageItem(span.month, record, "duplicate_usage", 0, {
+          kind: "duplicate_usage",
+          service: record.service,
+          duplicateOf: original,
+        }),
+      );
       continue;
     }
     const state = stateOnDay(states, day);
     if (!state) {
-      items.push({
-        ...base,
-        status: "no_plan",
-        cents: null,
-        explanation: {
-          kind: "unratable",
-          reason: "no_plan",
-          detail: `no plan period of ${msisdn} covers ${formatDate(day)}`,
-        },
-      });
+      const detail = `no plan period of ${msisdn} covers ${formatDate(day)}`;
+      items.push(usageItem(span.month, record, "no_plan", null, { kind: "unratable", reason: "no_plan", detail }));
       continue;
     }
     if (!state.version) {
-      items.push({
-        ...base,
-        status: "no_tariff",
-        cents: null,
-        explanation: {
-          kind: "unratable",
-          reason: "no_tariff",
-          detail: `plan ${state.period.planId} has no version in force for ${span.month}`,
-        },
-      });
+      const detail = `plan ${state.period.planId} has no version in force for ${span.month}`;
+      items.push(usageItem(span.month, record, "no_tariff", null, { kind: "unratable", reason: "no_tariff", detail }));
       continue;
     }
     let outcome: UsageOutcome;
@@ -110,16 +115,14 @@ export function rateSubscriberMonth(input: SubscriberMonthInput): RatedMonth {
     else outcome = rateData(record, state);
     items.push(
       outcome.status === "ok"
-        ? { ...base, status: "ok", cents: outcome.cents, explanation: outcome.explanation }
-        : {
-            ...base,
-            status: "unknown_destination",
-            cents: null,
-            explanation: { kind: "unratable", reason: "unknown_destination", detail: outcome.detail },
-          },
+        ? usageItem(span.month, record, "ok", outcome.cents, outcome.explanation)
+        : usageItem(span.month, record, "unknown_destination", null, {
+            kind: "unratable",
+            reason: "unknown_destination",
+            detail: outcome.detail,
+          }),
     );
   }
-  items.sort((a, b) => compareKeys(a.itemKey, b.itemKey));
   const allowances: AllowanceBalance[] = states.map((s) => ({
     planId: s.period.planId,
     voiceMinutes: { included: s.included.voiceMinutes, used: s.included.voiceMinutes - s.voiceMinutesLeft },

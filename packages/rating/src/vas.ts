@@ -29,7 +29,10 @@ export function rateVas(
     const current = best.get(sub.productId);
     if (!current || outranks(item, current)) best.set(sub.productId, item);
   }
-  return [...best.values()].map(({ orderedMs: _ordered, ...item }) => item);
+  return [...best.keys()].sort().map((productId) => {
+    const { orderedMs: _ordered, ...item } = best.get(productId) as RatedItem & { orderedMs: number };
+    return item;
+  });
 }
 
 function outranks(a: RatedItem & { orderedMs: number }, b: RatedItem & { orderedMs: number }): boolean {
