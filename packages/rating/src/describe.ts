@@ -59,6 +59,7 @@ function describeVoice(e: VoiceExplanation, amount: string): string {
   else if (e.category === "special") head = `call to service number ${e.otherParty}`;
   if (e.timeBand === "off_peak") head = `off-peak ${head}`;
   if (e.zeroReason === "zero_duration") return `${head}, 0 s, free`;
+  if (e.zeroReason === "special_number" || e.zeroReason === "free_rate") return `${head}, ${e.durationS} s, free`;
   const parts = [head];
   const allowance = e.allowanceMinutes;
   if (allowance && allowance.used > 0) {

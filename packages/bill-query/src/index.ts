@@ -1,0 +1,1 @@
+export { checkMonth, type MonthCheck, QUERYABLE_MONTHS, queryableMonths } from "./window.js";
