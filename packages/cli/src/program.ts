@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT, UsageError } from "./exit-codes.js";
+import { generateCommand } from "./generate-command.js";
 import type { Io } from "./io.js";
 import {
   monthOption,
@@ -48,6 +49,7 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
       shardOption,
     )
     .option("--run-id <id>", "name of the run; processes sharing one run pass the same id")
+    .option("--chunk-size <n>", "subscribers rated and credited per database transaction", positiveIntOption, 500)
     .action((opts) => run(() => reconcileCommand(opts, io)));
 
   program
@@ -73,10 +75,11 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     .description("write a realistic input DIR with known billing errors injected, and the list of them")
     .requiredOption("--out <dir>", "folder to write")
     .option("--subscribers <n>", "how many subscribers", positiveIntOption, 1000)
-    .option("--months <m1,m2>", "bill months to generate", monthsOption)
+    .option("--months <m1,m2>", "bill months to generate (default: last month)", monthsOption)
     .option("--seed <s>", "random seed", "1")
     .option("--error-rate <r>", "share of bill lines given an injected error", rateOption, 0.02)
-    .action((opts) => run(() => notYet("generate", "issue 4")(opts, io)));
+    .option("--records-per-subscriber <n>", "average usage records per subscriber-month", positiveIntOption, 40)
+    .action((opts) => run(() => generateCommand(opts, io)));
 
   return program;
 }

@@ -10,6 +10,7 @@ export interface ReconcileArgs {
   readonly database?: string;
   readonly shard?: Shard;
   readonly runId?: string;
+  readonly chunkSize: number;
 }
 
 export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<number> {
@@ -22,6 +23,7 @@ export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<num
       database,
       runId,
       now: io.now,
+      chunkSize: args.chunkSize,
       ...(args.shard ? { shard: args.shard } : {}),
     });
     io.stdout(report(summary, args.out));

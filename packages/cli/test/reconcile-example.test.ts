@@ -3,42 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readCsv } from "./generated.js";
 import { REPO, runCli } from "./run-cli.js";
 
 const EXAMPLE = join(REPO, "test-data/basic");
 const EXPECTED = join(REPO, "test-data/basic-expected");
-
-/** Parses CSV (RFC 4180; CRLF or LF, as the spec's files mix both); fields may be quoted. */
-function readCsv(path: string): Record<string, string>[] {
-  const text = readFileSync(path, "utf8");
-  const rows: string[][] = [];
-  let field = "";
-  let row: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n" || (ch === "\r" && text[i + 1] === "\n")) {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      if (ch === "\r") i++;
-    } else field += ch;
-  }
-  if (field !== "" || row.length > 0) rows.push([...row, field]);
-  const [header, ...data] = rows;
-  return data.map((r) => Object.fromEntries((header as string[]).map((h, i) => [h, r[i] ?? ""])));
-}
 
 /** The expected rows in the spec's columns, and ours cut down to those columns. */
 function compareToExpected(name: string, outDir: string) {

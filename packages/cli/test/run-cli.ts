@@ -10,6 +10,8 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+export const CLI_MAIN = MAIN;
+
 /** Runs the built `billing` command as a child process (the test command builds first). */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {

@@ -6,6 +6,13 @@ export {
   REFUNDING_CLASSES,
 } from "./diff.js";
 export { InputError } from "./errors.js";
+export {
+  type GenerateOptions,
+  type GenerateSummary,
+  generate,
+  INJECTED_COLUMNS,
+  MAX_SUBSCRIBERS,
+} from "./generate/index.js";
 export { accountFor, creditId, idempotencyKey, planCredits } from "./ledger.js";
 export { type ReconcileOptions, reconcile } from "./run.js";
 export { formatShard, inShard, msisdnHash, parseShard, type Shard, WHOLE_RUN } from "./shard.js";

@@ -1,0 +1,127 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BillingDatabase, openDatabase } from "@billing/db";
+import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateInto, readCsv, sumCents } from "./generated.js";
+import { CLI_MAIN, REPO, runCli } from "./run-cli.js";
+
+const REFUNDING = new Set([
+  "overcharge",
+  "phantom_charge",
+  "duplicate_billing",
+  "duplicate_usage",
+  "unconfirmed_subscription",
+]);
+
+/** Starts a reconcile run and SIGKILLs it the moment `ready` holds, polling every few milliseconds. */
+function runAndKill(args: string[], env: NodeJS.ProcessEnv, ready: () => boolean): Promise<NodeJS.Signals | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+      cwd: REPO,
+      env: { ...process.env, DATABASE_URL: "", ...env },
+      stdio: "ignore",
+    });
+    const timer = setInterval(() => {
+      if (ready()) child.kill("SIGKILL");
+    }, 2);
+    child.on("error", reject);
+    child.on("exit", (_code, signal) => {
+      clearInterval(timer);
+      resolve(signal);
+    });
+  });
+}
+
+const size = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+const dataRows = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").split("\r\n").length - 2 : 0);
+
+describe.each(DATABASE_KINDS)("a run killed half way, then run again, on %s", (kind) => {
+  let scratch: ScratchDatabase | undefined;
+  let work: string;
+  const input = () => join(work, "in");
+  let expectedRefund = 0;
+  let owedKeys = 0;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), "billing-crash-"));
+    await generateInto(input(), 600, "2026-09", "11");
+    const owed = readCsv(join(input(), "injected-errors.csv")).filter((r) => REFUNDING.has(r.class as string));
+    owedKeys = owed.length;
+    expectedRefund = owed.reduce(
+      (n, r) => n + 2 * (sumCents([r], "billed") - (r.class === "overcharge" ? sumCents([r], "expected") : 0)),
+      0,
+    );
+  });
+  afterAll(async () => {
+    await scratch?.drop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  async function fresh(name: string): Promise<{ env: NodeJS.ProcessEnv; open: () => Promise<BillingDatabase> }> {
+    if (kind === "postgres") {
+      await scratch?.drop();
+      scratch = await scratchDatabase("postgres");
+      const url = scratch.url as string;
+      return { env: { DATABASE_URL: url }, open: () => openDatabase({ kind: "postgres", url }) };
+    }
+    const dataDir = join(work, `data-${name}`);
+    return { env: { BILLING_DATA_DIR: dataDir }, open: () => openDatabase({ kind: "pglite", dataDir }) };
+  }
+
+  async function ledger(open: () => Promise<BillingDatabase>) {
+    const database = await open();
+    try {
+      const { rows } = await sql<{ run_id: string; idempotency_key: string; issue_seq: number; refund: string }>`
+        select run_id, idempotency_key, issue_seq, refund::text as refund from credit_ledger`.execute(database.db);
+      return rows;
+    } finally {
+      await database.close();
+    }
+  }
+
+  it.each([
+    ["during ingest", (out: string) => size(join(out, "quarantine.csv")) > 400],
+    ["after the first credits are committed", (out: string) => dataRows(join(out, "credits.csv")) >= 1],
+  ])("killed %s: each credit is issued exactly once", async (name, when) => {
+    const { env, open } = await fresh(name.replace(/\W+/g, "-"));
+    const killedOut = join(work, `killed-${name.length}`);
+    const args = (out: string, runId: string) => [
+      "reconcile",
+      "--in",
+      input(),
+      "--out",
+      out,
+      "--chunk-size",
+      "20",
+      "--run-id",
+      runId,
+    ];
+    const signal = await runAndKill(args(killedOut, "killed"), env, () => when(killedOut));
+    expect(signal).toBe("SIGKILL");
+    expect(existsSync(join(killedOut, "summary.json"))).toBe(false);
+
+    const againOut = join(work, `again-${name.length}`);
+    const again = await runCli(args(againOut, "again"), env);
+    expect(again.code, again.stderr).toBe(0);
+
+    const rows = await ledger(open);
+    const keys = rows.map((r) => r.idempotency_key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(rows.every((r) => r.issue_seq === 1)).toBe(true);
+    expect(rows).toHaveLength(owedKeys);
+    expect(sumCents(rows, "refund")).toBe(expectedRefund);
+    const byKilled = new Set(rows.filter((r) => r.run_id === "killed").map((r) => r.idempotency_key));
+    const rerun = readCsv(join(againOut, "credits.csv"));
+    expect(rerun.length + byKilled.size).toBe(owedKeys);
+    expect(rerun.some((c) => byKilled.has(c.idempotency_key as string))).toBe(false);
+    if (name.startsWith("after")) expect(byKilled.size).toBeGreaterThan(0);
+
+    const third = await runCli(args(join(work, `third-${name.length}`), "third"), env);
+    expect(third.code).toBe(0);
+    expect(readCsv(join(work, `third-${name.length}`, "credits.csv"))).toEqual([]);
+  });
+});

@@ -1,0 +1,177 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  formatCents,
+  formatTimestamp,
+  type MonthSpan,
+  parseCatalogue,
+  parseMonth,
+  rateSubscriberMonth,
+} from "@billing/rating";
+import { DISCREPANCY_CLASSES } from "../diff.js";
+import { CsvOutput } from "../outputs.js";
+import { directoryOf } from "../reconcile-months.js";
+import { BILL_COLUMNS, CDR_COLUMNS, SUBSCRIBER_COLUMNS, SUBSCRIPTION_COLUMNS } from "../row-parsers.js";
+import { bossBill, type InjectedError } from "./bill.js";
+import { generatedCatalogue } from "./catalogue.js";
+import { generatePopulation } from "./population.js";
+import { seededRandom } from "./random.js";
+import { cdrFields, generateUsage } from "./usage.js";
+
+export { MAX_SUBSCRIBERS } from "./population.js";
+
+export interface GenerateOptions {
+  readonly outDir: string;
+  readonly subscribers: number;
+  /** `YYYY-MM`, in order. */
+  readonly months: readonly string[];
+  readonly seed: string;
+  /** Share of bill lines given an injected error. */
+  readonly errorRate: number;
+  /** Average usage records per subscriber-month. */
+  readonly recordsPerSubscriber?: number;
+}
+
+export const INJECTED_COLUMNS = [
+  "bill_month",
+  "msisdn",
+  "item_key",
+  "occurrence",
+  "class",
+  "billed",
+  "expected",
+] as const;
+
+export interface GenerateSummary {
+  readonly subscribers: number;
+  readonly months: readonly string[];
+  readonly cdrRows: number;
+  readonly records: number;
+  /** Rows reconcile must quarantine: repeated record_ids and malformed rows. */
+  readonly quarantinable: number;
+  readonly billLines: number;
+  readonly injected: Readonly<Record<string, number>>;
+}
+
+/**
+ * Writes a realistic input DIR for `billing reconcile` (cli.md, `billing
+ * generate`): tariffs, subscribers, subscriptions, one CDR file and one BOSS
+ * bill per month, and `injected-errors.csv`, the discrepancies a correct run
+ * must report, with `generated.json` counting what was written. The same
+ * options and seed always write the same bytes.
+ */
+export async function generate(options: GenerateOptions): Promise<GenerateSummary> {
+  const spans = options.months.map((m) => {
+    const span = parseMonth(m);
+    if (!span) throw new RangeError(`not a month: ${m}`);
+    return span;
+  });
+  const random = seededRandom(options.seed);
+  const perSubscriber = options.recordsPerSubscriber ?? 40;
+  await mkdir(options.outDir, { recursive: true });
+  const catalogueJson = generatedCatalogue();
+  await writeFile(join(options.outDir, "tariffs.json"), `${JSON.stringify(catalogueJson, null, 2)}\n`);
+  const parsed = parseCatalogue(catalogueJson);
+  if (!parsed.ok) throw new Error(`generated catalogue refused: ${JSON.stringify(parsed.problems)}`);
+  const catalogue = parsed.catalogue;
+
+  const population = generatePopulation(random, options.subscribers, spans);
+  const subscribersOut = new CsvOutput(join(options.outDir, "subscribers.csv"), SUBSCRIBER_COLUMNS);
+  const subscriptionsOut = new CsvOutput(join(options.outDir, "subscriptions.csv"), SUBSCRIPTION_COLUMNS);
+  const groups = new Map<string, string[]>();
+  for (const s of population) {
+    for (const p of s.periods) {
+      await subscribersOut.write([
+        p.msisdn,
+        p.accountId,
+        p.planId,
+        p.activeFrom,
+        p.activeTo ?? "",
+        p.homeArea,
+        p.vpmnGroup ?? "",
+        p.payment,
+      ]);
+      if (p.vpmnGroup) groups.set(p.vpmnGroup, [...new Set([...(groups.get(p.vpmnGroup) ?? []), p.msisdn])]);
+    }
+    for (const sub of s.subscriptions) {
+      const t = (ms: number | null) => (ms === null ? "" : formatTimestamp(ms));
+      await subscriptionsOut.write([
+        sub.msisdn,
+        sub.productId,
+        t(sub.orderedMs),
+        t(sub.confirmedMs),
+        t(sub.cancelledMs),
+      ]);
+    }
+  }
+  await subscribersOut.close();
+  await subscriptionsOut.close();
+  const directory = directoryOf(new Map(population.map((s) => [s.msisdn, s.periods])));
+
+  const injectedOut = new CsvOutput(join(options.outDir, "injected-errors.csv"), INJECTED_COLUMNS);
+  const injected = new Map<string, number>(DISCREPANCY_CLASSES.map((c) => [c, 0]));
+  let cdrRows = 0;
+  let records = 0;
+  let quarantinable = 0;
+  let billLines = 0;
+  let sequence = 0;
+  for (const span of spans) {
+    const compact = span.month.replace("-", "");
+    const cdrOut = new CsvOutput(join(options.outDir, `cdr-${compact}.csv`), CDR_COLUMNS);
+    const billOut = new CsvOutput(join(options.outDir, `boss-bill-${compact}.csv`), BILL_COLUMNS);
+    const nextId = () => `C${compact}${(sequence++).toString(36).toUpperCase().padStart(7, "0")}`;
+    const monthErrors: InjectedError[] = [];
+    for (const subscriber of population) {
+      const mates = subscriber.periods[0]?.vpmnGroup ? (groups.get(subscriber.periods[0].vpmnGroup) ?? []) : [];
+      const usage = generateUsage(random, subscriber, span, perSubscriber, nextId, mates);
+      for (const row of usage.rows) {
+        cdrRows += 1;
+        if (row.kind === "record") await cdrOut.write(cdrFields(row.record, row.startText));
+        else await cdrOut.write(row.fields);
+      }
+      records += usage.records.length;
+      quarantinable += usage.rows.length - usage.records.length;
+      const month = rateSubscriberMonth({
+        billMonth: span.month,
+        msisdn: subscriber.msisdn,
+        periods: subscriber.periods,
+        subscriptions: subscriber.subscriptions,
+        records: usage.records,
+        catalogue,
+        directory,
+      });
+      const bill = bossBill(random, month, options.errorRate);
+      for (const line of bill.lines) {
+        billLines += 1;
+        await billOut.write([span.month, subscriber.msisdn, line.itemKey, formatCents(line.cents)]);
+      }
+      monthErrors.push(...bill.errors);
+    }
+    await cdrOut.close();
+    await billOut.close();
+    for (const e of monthErrors) {
+      injected.set(e.class, (injected.get(e.class) ?? 0) + 1);
+      await injectedOut.write([
+        e.billMonth,
+        e.msisdn,
+        e.itemKey,
+        String(e.occurrence),
+        e.class,
+        e.billedCents === null ? "" : formatCents(e.billedCents),
+        e.expectedCents === null ? "" : formatCents(e.expectedCents),
+      ]);
+    }
+  }
+  await injectedOut.close();
+  const summary: GenerateSummary = {
+    subscribers: population.length,
+    months: spans.map((s: MonthSpan) => s.month),
+    cdrRows,
+    records,
+    quarantinable,
+    billLines,
+    injected: Object.fromEntries(injected),
+  };
+  await writeFile(join(options.outDir, "generated.json"), `${JSON.stringify({ ...options, ...summary }, null, 2)}\n`);
+  return summary;
+}
