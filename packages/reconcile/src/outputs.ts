@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { formatCents } from "@billing/rating";
-import { closeStream, csvLine, writeLine } from "./csv.js";
+import { closeStream, csvLine } from "./csv.js";
 import type { Discrepancy } from "./diff.js";
 import type { Account, PlannedCredit } from "./ledger.js";
 
@@ -72,9 +72,11 @@ export class CsvOutput {
     this.out.write(csvLine(header));
   }
 
-  async write(fields: readonly string[]): Promise<void> {
+  /** Writes a row; returns a promise only when the stream's buffer is full and the caller should wait. */
+  write(fields: readonly string[]): Promise<void> | undefined {
     this.rows += 1;
-    await writeLine(this.out, csvLine(fields));
+    if (this.out.write(csvLine(fields))) return undefined;
+    return new Promise((resolve) => this.out.once("drain", resolve));
   }
 
   close(): Promise<void> {

@@ -127,6 +127,7 @@ export function buildSummary(ctx: SummaryContext, totals: RunTotals) {
       })),
     },
     duration_ms: ctx.durationMs,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
 

@@ -1,0 +1,106 @@
+/**
+ * End-to-end reconciliation on generated data, on embedded PGlite and on the
+ * PostgreSQL server: CDRs per second, peak RSS, and the ratio to a baseline
+ * measured in the same run that only reads the CDR files and splits them into
+ * fields. Usage:
+ *   node scripts/dist/bench-reconcile.js [subscribers=50000] [records-per-subscriber=40] [pglite|postgres|both]
+ * Needs `pnpm build`; the server is DATABASE_ADMIN_URL or postgres://postgres@127.0.0.1:5432/postgres.
+ */
+import { spawnSync } from "node:child_process";
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { fmt, seconds } from "./lib/measure.js";
+
+const subscribers = Number(process.argv[2] ?? 50_000);
+const perSubscriber = Number(process.argv[3] ?? 40);
+const which = process.argv[4] ?? "both";
+const CLI = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
+const adminUrl = process.env.DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const work = mkdtempSync(join(tmpdir(), "bench-reconcile-"));
+const input = join(work, "in");
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): void {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, DATABASE_URL: "", ...env },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`billing ${args[0]} failed: ${result.stderr}`);
+}
+
+/** The baseline: stream every CDR file and split it into rows and fields, nothing more. */
+async function readAndSplit(): Promise<number> {
+  let rows = 0;
+  for (const name of readdirSync(input).filter((n) => n.startsWith("cdr-"))) {
+    let rest = "";
+    for await (const chunk of createReadStream(join(input, name), { encoding: "utf8", highWaterMark: 1 << 20 })) {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) if (line.split(",").length > 1) rows += 1;
+    }
+    if (rest.split(",").length > 1) rows += 1;
+  }
+  return rows - readdirSync(input).filter((n) => n.startsWith("cdr-")).length;
+}
+
+function reconcileOn(
+  kind: "pglite" | "postgres",
+  url: string | null,
+): { seconds: number; rssMb: number; read: number } {
+  const out = join(work, `out-${kind}`);
+  const env = url ? { DATABASE_URL: url } : { BILLING_DATA_DIR: join(work, "pglite") };
+  const start = process.hrtime.bigint();
+  cli(["reconcile", "--in", input, "--out", out], env);
+  const elapsed = seconds(start);
+  const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+  return { seconds: elapsed, rssMb: summary.peak_rss_mb, read: summary.cdrs.read };
+}
+
+try {
+  let start = process.hrtime.bigint();
+  cli([
+    "generate",
+    "--out",
+    input,
+    "--subscribers",
+    String(subscribers),
+    "--months",
+    "2026-09",
+    "--seed",
+    "1",
+    "--records-per-subscriber",
+    String(perSubscriber),
+  ]);
+  console.log(`bench-reconcile: generated ${subscribers} subscribers in ${seconds(start).toFixed(1)} s`);
+  start = process.hrtime.bigint();
+  const rows = await readAndSplit();
+  const baseline = seconds(start);
+  console.log(
+    `  baseline (read and split the CDR files): ${fmt(rows)} rows, ${fmt(rows / baseline)} rows/s (${baseline.toFixed(2)} s)`,
+  );
+  const report = (kind: string, r: { seconds: number; rssMb: number; read: number }) =>
+    console.log(
+      `  ${kind}: ${fmt(r.read / r.seconds)} CDRs/s end to end (${r.seconds.toFixed(1)} s), ` +
+        `${(r.seconds / baseline).toFixed(1)}× the baseline's time, peak RSS ${fmt(r.rssMb)} MB`,
+    );
+  if (which !== "postgres") report("embedded PGlite", reconcileOn("pglite", null));
+  if (which !== "pglite") {
+    const name = `bench_reconcile_${process.pid}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    try {
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      report("PostgreSQL server", reconcileOn("postgres", url.toString()));
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  }
+  console.log("  targets: ≥ 300,000 CDRs/s on the server, peak RSS < 1 GB whatever the input size");
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
