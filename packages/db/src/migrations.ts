@@ -45,6 +45,7 @@ const MIGRATIONS: Record<string, readonly string[]> = {
       visited_area text NOT NULL,
       source_file text NOT NULL,
       source_line integer NOT NULL,
+      run_id text NOT NULL,
       PRIMARY KEY (bill_month, record_id)
     ) PARTITION BY LIST (bill_month)`,
     `CREATE INDEX cdrs_subscriber_month ON cdrs (msisdn, bill_month, start_time, record_id)`,
@@ -57,6 +58,8 @@ const MIGRATIONS: Record<string, readonly string[]> = {
       source_file text NOT NULL,
       source_line integer NOT NULL,
       PRIMARY KEY (bill_month, msisdn, item_key, occurrence))`,
+    // What the last run computed for each item. The explanation is not stored: the rating
+    // core recomputes it from the stored inputs (query service, replay) faster than it reads back.
     `CREATE TABLE rated_items (
       bill_month text NOT NULL,
       msisdn text NOT NULL,
@@ -67,8 +70,6 @@ const MIGRATIONS: Record<string, readonly string[]> = {
       expected numeric(14, 2),
       start_time timestamptz,
       category text,
-      explanation jsonb NOT NULL,
-      description text NOT NULL,
       run_id text NOT NULL,
       PRIMARY KEY (bill_month, msisdn, item_key))`,
     `CREATE INDEX rated_items_usage ON rated_items (msisdn, bill_month, start_time, item_key) WHERE kind = 'usage'`,
@@ -119,6 +120,7 @@ const MIGRATIONS: Record<string, readonly string[]> = {
     // Malformed input rows, kept so that a bill line for a quarantined record is unverifiable, not phantom.
     `CREATE TABLE quarantined_rows (
       run_id text NOT NULL,
+      shard text NOT NULL,
       file text NOT NULL,
       line integer NOT NULL,
       reason text NOT NULL,
@@ -126,8 +128,40 @@ const MIGRATIONS: Record<string, readonly string[]> = {
       record_id text,
       msisdn text,
       bill_month text,
-      PRIMARY KEY (run_id, file, line))`,
+      PRIMARY KEY (run_id, shard, file, line))`,
     `CREATE INDEX quarantined_rows_record ON quarantined_rows (bill_month, msisdn, record_id)`,
+    // A run COPYs its CDRs and bill lines here, then merges them with set-based SQL:
+    // repeated record_ids, occurrences and replacement are decided by the database, not in memory.
+    `CREATE UNLOGGED TABLE cdr_staging (
+      run_id text NOT NULL,
+      shard text NOT NULL,
+      file text NOT NULL,
+      file_seq integer NOT NULL,
+      line integer NOT NULL,
+      bill_month text NOT NULL,
+      record_id text NOT NULL,
+      msisdn text NOT NULL,
+      service text NOT NULL,
+      direction text,
+      other_party text NOT NULL,
+      start_time timestamptz NOT NULL,
+      duration_s integer NOT NULL,
+      bytes_up bigint NOT NULL,
+      bytes_down bigint NOT NULL,
+      visited_area text NOT NULL,
+      raw text NOT NULL)`,
+    `CREATE INDEX cdr_staging_run ON cdr_staging (run_id, shard)`,
+    `CREATE UNLOGGED TABLE bill_staging (
+      run_id text NOT NULL,
+      shard text NOT NULL,
+      file text NOT NULL,
+      file_seq integer NOT NULL,
+      line integer NOT NULL,
+      bill_month text NOT NULL,
+      msisdn text NOT NULL,
+      item_key text NOT NULL,
+      amount numeric(14, 2) NOT NULL)`,
+    `CREATE INDEX bill_staging_run ON bill_staging (run_id, shard)`,
     `CREATE TABLE runs (
       run_id text NOT NULL,
       shard text NOT NULL,

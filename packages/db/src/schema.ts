@@ -47,6 +47,8 @@ export interface CdrsTable {
   visited_area: string;
   source_file: string;
   source_line: number;
+  /** The run that last delivered this record. */
+  run_id: string;
 }
 
 export interface BillLinesTable {
@@ -70,8 +72,6 @@ export interface RatedItemsTable {
   expected: Money | null;
   start_time: Timestamp | null;
   category: string | null;
-  explanation: Json;
-  description: string;
   run_id: string;
 }
 
@@ -120,6 +120,7 @@ export interface CreditLedgerTable {
 
 export interface QuarantinedRowsTable {
   run_id: string;
+  shard: string;
   file: string;
   line: number;
   reason: string;

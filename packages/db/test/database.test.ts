@@ -46,7 +46,7 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
     const tables = await sql<{ n: number }>`
       select count(*)::int as n from information_schema.tables
       where table_schema = 'public' and table_name not like 'kysely%'`.execute(scratch.database.db);
-    expect(tables.rows[0]?.n).toBe(13);
+    expect(tables.rows[0]?.n).toBe(15);
   });
 
   it("returns dates, money and int8 the same way on both drivers", async () => {
@@ -76,14 +76,15 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
         visited_area: "010",
         source_file: "cdr-x.csv",
         source_line: 2,
+        run_id: "run-1",
       })
       .execute();
     const { rows } = await sql<{ t: string }>`select tableoid::regclass::text as t from cdrs`.execute(db);
     expect(rows).toEqual([{ t: "cdrs_2026_09" }]);
     await expect(
       sql`insert into cdrs (bill_month, record_id, msisdn, service, other_party, start_time, duration_s,
-          bytes_up, bytes_down, visited_area, source_file, source_line)
-          values ('2026-10', 'R2', '1', 'data', '', now(), 0, 0, 0, '', 'f', 1)`.execute(db),
+          bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
+          values ('2026-10', 'R2', '1', 'data', '', now(), 0, 0, 0, '', 'f', 1, 'r')`.execute(db),
     ).rejects.toThrow(/no partition/);
   });
 

@@ -1,5 +1,5 @@
 import { createReadStream, type WriteStream } from "node:fs";
-import { parse } from "fast-csv";
+import Papa from "papaparse";
 import { InputError } from "./errors.js";
 import type { Row } from "./row-parsers.js";
 
@@ -10,9 +10,10 @@ export type CsvEntry =
 
 /**
  * Streams a CSV file (RFC 4180, header row, columns in any order, extra
- * columns ignored) to `onEntry`. When `onEntry` returns a promise, reading
- * pauses until it settles, so a slow database never makes rows pile up.
- * A header lacking a required column refuses the file.
+ * columns ignored) to `onEntry`, with papaparse: it parses several times
+ * faster than fast-csv here (bench-reconcile). When `onEntry` returns a
+ * promise, parsing pauses until it settles, so a slow database never makes
+ * rows pile up. A header lacking a required column refuses the file.
  */
 export function readCsv(
   path: string,
@@ -21,55 +22,61 @@ export function readCsv(
   onEntry: (entry: CsvEntry) => undefined | Promise<void>,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
-    let header: string[] = [];
+    let header: string[] | null = null;
     let rows = 0;
     let failed = false;
-    const fail = (error: unknown) => {
+    const fail = (error: unknown, parser?: Papa.Parser) => {
       if (failed) return;
       failed = true;
-      stream.destroy();
+      parser?.abort();
+      input.destroy();
       reject(error);
     };
-    const stream = parse({
-      headers: (names: (string | null | undefined)[]) => {
-        header = names.map((n) => n ?? "");
-        const missing = required.filter((c) => !header.includes(c));
-        if (missing.length > 0) {
-          throw new InputError("bad_header", `${file} line 1: missing column ${missing.join(", ")}`);
+    const input = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+    input.on("error", (error) => fail(new InputError("unreadable_input", `${file}: ${error.message}`)));
+    Papa.parse<string[]>(input, {
+      header: false,
+      skipEmptyLines: false,
+      step(result, parser) {
+        if (failed) return;
+        const fields = result.data;
+        if (header === null) {
+          header = fields;
+          const missing = required.filter((c) => !fields.includes(c));
+          if (missing.length > 0)
+            fail(new InputError("bad_header", `${file} line 1: missing column ${missing.join(", ")}`), parser);
+          return;
         }
-        return header;
+        rows += 1;
+        const line = rows + 1;
+        let entry: CsvEntry;
+        if (fields.length === header.length) {
+          const row: Record<string, string> = {};
+          for (let i = 0; i < header.length; i++) row[header[i] as string] = fields[i] as string;
+          entry = { line, row, raw: csvLine(fields) };
+        } else {
+          const blank = fields.length === 1 && fields[0] === "";
+          const reason = blank ? "blank line" : `expected ${header.length} columns, found ${fields.length}`;
+          entry = { line, row: null, raw: csvLine(fields), reason };
+        }
+        const pending = onEntry(entry);
+        if (pending) {
+          parser.pause();
+          pending.then(
+            () => parser.resume(),
+            (error) => fail(error, parser),
+          );
+        }
       },
-      strictColumnHandling: true,
+      complete() {
+        if (failed) return;
+        if (header === null) fail(new InputError("bad_header", `${file} line 1: empty file, no header row`));
+        else resolve(rows);
+      },
+      error(error: Error) {
+        fail(new InputError("unreadable_input", `${file}: ${error.message}`));
+      },
     });
-    const deliver = (entry: CsvEntry) => {
-      const pending = onEntry(entry);
-      if (pending) {
-        stream.pause();
-        pending.then(() => stream.resume(), fail);
-      }
-    };
-    stream.on("data", (row: Record<string, string>) => {
-      rows += 1;
-      deliver({ line: rows + 1, row, raw: csvLine(header.map((h) => row[h] ?? "")) });
-    });
-    stream.on("data-invalid", (values: string[] | Record<string, string>, rowNumber: number) => {
-      rows = rowNumber;
-      const fields = Array.isArray(values) ? values : Object.values(values);
-      const reason =
-        fields.length === 0 || (fields.length === 1 && fields[0] === "")
-          ? "blank line"
-          : `expected ${header.length} columns, found ${fields.length}`;
-      deliver({ line: rowNumber + 1, row: null, raw: csvLine(fields), reason });
-    });
-    stream.on("error", (error: Error) =>
-      fail(error instanceof InputError ? error : new InputError("unreadable_input", `${file}: ${error.message}`)),
-    );
-    stream.on("end", () => {
-      if (failed) return;
-      if (header.length === 0) fail(new InputError("bad_header", `${file} line 1: empty file, no header row`));
-      else resolve(rows);
-    });
-    createReadStream(path).on("error", fail).pipe(stream);
   });
 }
 

@@ -1,23 +1,14 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BillingDatabase, ensureCdrPartition } from "@billing/db";
-import {
-  type Catalogue,
-  formatCents,
-  type PlanPeriod,
-  parseCatalogueText,
-  type Subscription,
-  type UsageRecord,
-} from "@billing/rating";
-import { sql } from "kysely";
+import { type BillingDatabase, cdrPartitionName, inTransaction } from "@billing/db";
+import { type Catalogue, formatCents, type PlanPeriod, parseCatalogueText, type Subscription } from "@billing/rating";
 import { readCsv } from "./csv.js";
 import { InputError } from "./errors.js";
 import type { InputFiles } from "./inputs.js";
 import type { QuarantineSink } from "./quarantine.js";
 import {
   BILL_COLUMNS,
-  type BillLine,
   CDR_COLUMNS,
   checkPlanPeriods,
   parseBillRow,
@@ -28,17 +19,20 @@ import {
   SUBSCRIBER_COLUMNS,
   SUBSCRIPTION_COLUMNS,
 } from "./row-parsers.js";
-import { inShard, type Shard } from "./shard.js";
+import { formatShard, inShard, type Shard } from "./shard.js";
 
 export interface FileCount {
   read: number;
   quarantined: number;
   /** CDR rows whose record_id was already read in this run (quarantined as well, counted apart). */
   duplicateIds: number;
+  /** Rows another process of a sharded run takes (rates or quarantines). */
+  otherShards: number;
 }
 
 export interface IngestContext {
   readonly database: BillingDatabase;
+  readonly runId: string;
   readonly inputs: InputFiles;
   readonly shard: Shard;
   readonly quarantine: QuarantineSink;
@@ -48,7 +42,7 @@ export interface IngestContext {
 function countFor(ctx: IngestContext, file: string): FileCount {
   let c = ctx.counts.get(file);
   if (!c) {
-    c = { read: 0, quarantined: 0, duplicateIds: 0 };
+    c = { read: 0, quarantined: 0, duplicateIds: 0, otherShards: 0 };
     ctx.counts.set(file, c);
   }
   return c;
@@ -74,17 +68,27 @@ export async function loadCatalogue(ctx: IngestContext): Promise<{ catalogue: Ca
   return { catalogue: result.catalogue, digest };
 }
 
+/**
+ * Quarantines a malformed row. With several processes sharing a run, each row
+ * is quarantined by one of them: the share of its msisdn when it has a valid
+ * one, else the first, so the shares' counts add up to the whole.
+ */
 function quarantineRow(ctx: IngestContext, file: string, line: number, reason: string, raw: string, row: Row | null) {
-  countFor(ctx, file).quarantined += 1;
-  const msisdn = row?.msisdn && /^\d{11}$/.test(row.msisdn) ? row.msisdn : null;
+  const msisdn = row?.msisdn && /^1\d{10}$/.test(row.msisdn) ? row.msisdn : null;
+  const owner = msisdn === null ? ctx.shard.index === 1 : inShard(msisdn, ctx.shard);
+  const count = countFor(ctx, file);
+  if (!owner) {
+    count.otherShards += 1;
+    return undefined;
+  }
+  count.quarantined += 1;
   return ctx.quarantine.add({
     file,
     line,
     reason,
-    raw,
+    raw: raw.replace(/\r\n$/, ""),
     recordId: row?.record_id || null,
     msisdn,
-    billMonth: null,
   });
 }
 
@@ -191,139 +195,214 @@ export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string,
   return bySubscriber;
 }
 
-const CDR_BATCH = 2000;
+const COPY_BATCH = 10_000;
 
-/**
- * Streams the CDR files into the database. A repeated record_id is quarantined
- * (the first row stands); a record delivered again by a later run replaces the
- * stored one. Returns the bill months the CDRs touch.
- */
-export async function ingestCdrs(
-  ctx: IngestContext,
-  months: Set<string>,
-): Promise<{ ids: Set<string>; otherShards: number }> {
-  const seen = new Set<string>();
-  let otherShards = 0;
-  const partitions = new Set<string>();
-  let batch: (UsageRecord & { billMonth: string; file: string; line: number })[] = [];
+const CDR_STAGING_COLUMNS = [
+  "run_id",
+  "shard",
+  "file",
+  "file_seq",
+  "line",
+  "bill_month",
+  "record_id",
+  "msisdn",
+  "service",
+  "direction",
+  "other_party",
+  "start_time",
+  "duration_s",
+  "bytes_up",
+  "bytes_down",
+  "visited_area",
+  "raw",
+];
+const BILL_STAGING_COLUMNS = [
+  "run_id",
+  "shard",
+  "file",
+  "file_seq",
+  "line",
+  "bill_month",
+  "msisdn",
+  "item_key",
+  "amount",
+];
+
+type CopyRow = (string | number | null)[];
+
+/** Rows buffered for COPY into a staging table, flushed every COPY_BATCH rows. */
+function stager(ctx: IngestContext, table: string, columns: readonly string[]) {
+  let rows: CopyRow[] = [];
   const flush = async () => {
-    const rows = batch;
-    batch = [];
-    for (const month of new Set(rows.map((r) => r.billMonth))) {
-      if (!partitions.has(month)) {
-        await ensureCdrPartition(ctx.database.db as never, month);
-        partitions.add(month);
-      }
-    }
-    await ctx.database.db
-      .insertInto("cdrs")
-      .values(
-        rows.map((r) => ({
-          bill_month: r.billMonth,
-          record_id: r.recordId,
-          msisdn: r.msisdn,
-          service: r.service,
-          direction: r.direction,
-          other_party: r.otherParty,
-          start_time: new Date(r.startMs),
-          duration_s: r.durationS,
-          bytes_up: r.bytesUp,
-          bytes_down: r.bytesDown,
-          visited_area: r.visitedArea,
-          source_file: r.file,
-          source_line: r.line,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(["bill_month", "record_id"]).doUpdateSet({
-          msisdn: sql`excluded.msisdn`,
-          service: sql`excluded.service`,
-          direction: sql`excluded.direction`,
-          other_party: sql`excluded.other_party`,
-          start_time: sql`excluded.start_time`,
-          duration_s: sql`excluded.duration_s`,
-          bytes_up: sql`excluded.bytes_up`,
-          bytes_down: sql`excluded.bytes_down`,
-          visited_area: sql`excluded.visited_area`,
-          source_file: sql`excluded.source_file`,
-          source_line: sql`excluded.source_line`,
-        }),
-      )
-      .execute();
+    const batch = rows;
+    rows = [];
+    await inTransaction(ctx.database, (s) => s.copy(table, columns, batch));
   };
-  for (const file of ctx.inputs.cdrs) {
-    await readCsv(join(ctx.inputs.dir, file), file, CDR_COLUMNS, (entry) => {
-      const count = countFor(ctx, file);
-      count.read += 1;
-      if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
-      const result = parseCdrRow(entry.row);
-      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
-      const record = result.value;
-      if (seen.has(record.recordId)) {
-        count.duplicateIds += 1;
-        return quarantineRow(ctx, file, entry.line, `duplicate record_id ${record.recordId}`, entry.raw, null);
-      }
-      seen.add(record.recordId);
-      months.add(record.billMonth);
-      if (!inShard(record.msisdn, ctx.shard)) {
-        otherShards += 1;
-        return undefined;
-      }
-      batch.push({ ...record, file, line: entry.line });
-      return batch.length >= CDR_BATCH ? flush() : undefined;
-    });
-  }
-  if (batch.length > 0) await flush();
-  return { ids: seen, otherShards };
+  return {
+    add(row: CopyRow): Promise<void> | undefined {
+      rows.push(row);
+      return rows.length >= COPY_BATCH ? flush() : undefined;
+    },
+    done: () => (rows.length > 0 ? flush() : Promise.resolve()),
+  };
+}
+
+/** Drops what a crashed attempt of this share of the run left in staging. */
+export async function clearStaging(ctx: IngestContext): Promise<void> {
+  await inTransaction(ctx.database, async (s) => {
+    for (const table of ["cdr_staging", "bill_staging"]) {
+      await s.query(`DELETE FROM ${table} WHERE run_id = $1 AND shard = $2`, [ctx.runId, formatShard(ctx.shard)]);
+      // Staging of runs killed more than a day ago will never be merged.
+      await s.query(
+        `DELETE FROM ${table} WHERE run_id IN (SELECT run_id FROM runs WHERE started_at < now() - interval '1 day')`,
+      );
+    }
+  });
 }
 
 /**
- * Streams the BOSS bills into the database, numbering repeated lines of one
- * item key in a month (occurrence 1, 2, …) in file and line order.
+ * Streams the CDR files into staging with COPY, then merges in the database:
+ * a repeated record_id is quarantined (the first row, by file and line,
+ * stands), the rest is upserted into the month partitions (a record delivered
+ * again by a later run replaces the stored one). Memory holds one COPY batch.
  */
-export async function ingestBills(ctx: IngestContext, months: Set<string>): Promise<void> {
-  const occurrences = new Map<string, number>();
-  let batch: (BillLine & { occurrence: number; file: string; line: number })[] = [];
-  const flush = async () => {
-    const rows = batch;
-    batch = [];
-    await ctx.database.db
-      .insertInto("bill_lines")
-      .values(
-        rows.map((r) => ({
-          bill_month: r.billMonth,
-          msisdn: r.msisdn,
-          item_key: r.itemKey,
-          occurrence: r.occurrence,
-          amount: formatCents(r.cents),
-          source_file: r.file,
-          source_line: r.line,
-        })),
+export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
+  const shard = formatShard(ctx.shard);
+  const staging = stager(ctx, "cdr_staging", CDR_STAGING_COLUMNS);
+  for (const [fileSeq, file] of ctx.inputs.cdrs.entries()) {
+    await readCsv(join(ctx.inputs.dir, file), file, CDR_COLUMNS, (entry) => {
+      countFor(ctx, file).read += 1;
+      if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
+      const result = parseCdrRow(entry.row);
+      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
+      const r = result.value;
+      if (!inShard(r.msisdn, ctx.shard)) {
+        countFor(ctx, file).otherShards += 1;
+        return undefined;
+      }
+      return staging.add([
+        ctx.runId,
+        shard,
+        file,
+        fileSeq,
+        entry.line,
+        r.billMonth,
+        r.recordId,
+        r.msisdn,
+        r.service,
+        r.direction,
+        r.otherParty,
+        new Date(r.startMs).toISOString(),
+        r.durationS,
+        r.bytesUp,
+        r.bytesDown,
+        r.visitedArea,
+        entry.raw.replace(/\r\n$/, ""),
+      ]);
+    });
+  }
+  await staging.done();
+  const months = await inTransaction(ctx.database, async (s) => {
+    const params = [ctx.runId, shard];
+    const ranked = `SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY file_seq, line) AS rn
+      FROM cdr_staging WHERE run_id = $1 AND shard = $2`;
+    const repeated = await s.query<{ file: string; n: number }>(
+      `WITH q AS (
+         INSERT INTO quarantined_rows (run_id, shard, file, line, reason, raw, record_id, msisdn, bill_month)
+         SELECT run_id, shard, file, line, 'duplicate record_id ' || record_id, raw, NULL, NULL, NULL
+         FROM (${ranked}) r WHERE rn > 1
+         RETURNING file)
+       SELECT file, count(*)::int AS n FROM q GROUP BY file`,
+      params,
+    );
+    for (const { file, n } of repeated) {
+      const count = countFor(ctx, file);
+      count.quarantined += n;
+      count.duplicateIds += n;
+    }
+    const months = (
+      await s.query<{ bill_month: string }>(
+        "SELECT DISTINCT bill_month FROM cdr_staging WHERE run_id = $1 AND shard = $2 ORDER BY bill_month",
+        params,
       )
-      .onConflict((oc) =>
-        oc.columns(["bill_month", "msisdn", "item_key", "occurrence"]).doUpdateSet({
-          amount: sql`excluded.amount`,
-          source_file: sql`excluded.source_file`,
-          source_line: sql`excluded.source_line`,
-        }),
-      )
-      .execute();
-  };
-  for (const file of ctx.inputs.bills) {
+    ).map((m) => m.bill_month);
+    for (const month of months) {
+      await s.query(
+        `CREATE TABLE IF NOT EXISTS ${cdrPartitionName(month)} PARTITION OF cdrs FOR VALUES IN ('${month}')`,
+      );
+    }
+    await s.query(
+      `INSERT INTO cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time, duration_s,
+         bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
+       SELECT bill_month, record_id, msisdn, service, direction, other_party, start_time, duration_s,
+         bytes_up, bytes_down, visited_area, file, line, run_id
+       FROM (${ranked}) r WHERE rn = 1
+       ON CONFLICT (bill_month, record_id) DO UPDATE SET
+         msisdn = excluded.msisdn, service = excluded.service, direction = excluded.direction,
+         other_party = excluded.other_party, start_time = excluded.start_time, duration_s = excluded.duration_s,
+         bytes_up = excluded.bytes_up, bytes_down = excluded.bytes_down, visited_area = excluded.visited_area,
+         source_file = excluded.source_file, source_line = excluded.source_line, run_id = excluded.run_id`,
+      params,
+    );
+    await s.query("DELETE FROM cdr_staging WHERE run_id = $1 AND shard = $2", params);
+    return months;
+  });
+  return months;
+}
+
+/**
+ * Streams the BOSS bills into staging with COPY, then replaces, for every
+ * (bill month, msisdn) they contain, the stored bill with these lines,
+ * numbering repeated lines of one item key (occurrence 1, 2, …) in file and
+ * line order. Returns the bill months.
+ */
+export async function ingestBills(ctx: IngestContext): Promise<string[]> {
+  const shard = formatShard(ctx.shard);
+  const staging = stager(ctx, "bill_staging", BILL_STAGING_COLUMNS);
+  for (const [fileSeq, file] of ctx.inputs.bills.entries()) {
     await readCsv(join(ctx.inputs.dir, file), file, BILL_COLUMNS, (entry) => {
       countFor(ctx, file).read += 1;
       if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
       const result = parseBillRow(entry.row);
-      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, null);
+      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
       const line = result.value;
-      months.add(line.billMonth);
-      if (!inShard(line.msisdn, ctx.shard)) return undefined;
-      const key = `${line.billMonth}\u001f${line.msisdn}\u001f${line.itemKey}`;
-      const occurrence = (occurrences.get(key) ?? 0) + 1;
-      occurrences.set(key, occurrence);
-      batch.push({ ...line, occurrence, file, line: entry.line });
-      return batch.length >= CDR_BATCH ? flush() : undefined;
+      if (!inShard(line.msisdn, ctx.shard)) {
+        countFor(ctx, file).otherShards += 1;
+        return undefined;
+      }
+      return staging.add([
+        ctx.runId,
+        shard,
+        file,
+        fileSeq,
+        entry.line,
+        line.billMonth,
+        line.msisdn,
+        line.itemKey,
+        formatCents(line.cents),
+      ]);
     });
   }
-  if (batch.length > 0) await flush();
+  await staging.done();
+  return inTransaction(ctx.database, async (s) => {
+    const params = [ctx.runId, shard];
+    await s.query(
+      `DELETE FROM bill_lines b USING (SELECT DISTINCT bill_month, msisdn FROM bill_staging WHERE run_id = $1 AND shard = $2) s
+       WHERE b.bill_month = s.bill_month AND b.msisdn = s.msisdn`,
+      params,
+    );
+    await s.query(
+      `INSERT INTO bill_lines (bill_month, msisdn, item_key, occurrence, amount, source_file, source_line)
+       SELECT bill_month, msisdn, item_key,
+         row_number() OVER (PARTITION BY bill_month, msisdn, item_key ORDER BY file_seq, line), amount, file, line
+       FROM bill_staging WHERE run_id = $1 AND shard = $2`,
+      params,
+    );
+    const months = await s.query<{ bill_month: string }>(
+      "SELECT DISTINCT bill_month FROM bill_staging WHERE run_id = $1 AND shard = $2 ORDER BY bill_month",
+      params,
+    );
+    await s.query("DELETE FROM bill_staging WHERE run_id = $1 AND shard = $2", params);
+    return months.map((m) => m.bill_month);
+  });
 }

@@ -1,7 +1,6 @@
-import { createWriteStream, type WriteStream } from "node:fs";
-import type { Schema } from "@billing/db";
-import type { Kysely } from "kysely";
-import { closeStream, csvLine, writeLine } from "./csv.js";
+import { createWriteStream } from "node:fs";
+import { type BillingDatabase, inTransaction } from "@billing/db";
+import { closeStream, csvLine } from "./csv.js";
 
 export interface QuarantineEntry {
   readonly file: string;
@@ -10,66 +9,76 @@ export interface QuarantineEntry {
   readonly raw: string;
   readonly recordId: string | null;
   readonly msisdn: string | null;
-  readonly billMonth: string | null;
 }
 
-const BATCH = 500;
+const BATCH = 5_000;
+const COLUMNS = ["run_id", "shard", "file", "line", "reason", "raw", "record_id", "msisdn", "bill_month"];
 
-/** Where malformed rows go: `quarantine.csv` (file, line, reason, raw) and the database, in arrival order. */
+/**
+ * Malformed rows go to the database (COPY, in batches) as they are read;
+ * `quarantine.csv` is written from there at the end, in file and line order,
+ * together with the repeated record_ids the database finds.
+ */
 export class QuarantineSink {
-  private readonly out: WriteStream;
   private pending: QuarantineEntry[] = [];
-  readonly byReason = new Map<string, number>();
-  count = 0;
 
   constructor(
-    path: string,
-    private readonly db: Kysely<Schema>,
+    private readonly database: BillingDatabase,
     private readonly runId: string,
-  ) {
-    this.out = createWriteStream(path);
-    this.out.write(csvLine(["file", "line", "reason", "raw"]));
-  }
+    private readonly shard: string,
+  ) {}
 
   /** Records a row; returns a promise when a batch is being written, so the reader can wait. */
   add(entry: QuarantineEntry): Promise<void> | undefined {
-    this.count += 1;
-    const kind = entry.reason.replace(/".*?"/g, "…");
-    this.byReason.set(kind, (this.byReason.get(kind) ?? 0) + 1);
     this.pending.push(entry);
-    const written = this.out.write(
-      csvLine([entry.file, String(entry.line), entry.reason, entry.raw.replace(/\r\n$/, "")]),
-    );
-    if (this.pending.length >= BATCH || !written) return this.flush();
-    return undefined;
+    return this.pending.length >= BATCH ? this.flush() : undefined;
   }
 
   async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
-    if (batch.length > 0) {
-      await this.db
-        .insertInto("quarantined_rows")
-        .values(
-          batch.map((e) => ({
-            run_id: this.runId,
-            file: e.file,
-            line: e.line,
-            reason: e.reason,
-            raw: e.raw,
-            record_id: e.recordId,
-            msisdn: e.msisdn,
-            bill_month: e.billMonth,
-          })),
-        )
-        .onConflict((oc) => oc.columns(["run_id", "file", "line"]).doNothing())
-        .execute();
-    }
-    if (this.out.writableNeedDrain) await writeLine(this.out, "");
+    if (batch.length === 0) return;
+    await inTransaction(this.database, (s) =>
+      s.copy(
+        "quarantined_rows",
+        COLUMNS,
+        batch.map((e) => [this.runId, this.shard, e.file, e.line, e.reason, e.raw, e.recordId, e.msisdn, null]),
+      ),
+    );
   }
 
-  async close(): Promise<void> {
+  /** Writes `quarantine.csv` (file, line, reason, raw) from the database; returns the count by reason. */
+  async writeCsv(path: string): Promise<Map<string, number>> {
     await this.flush();
-    await closeStream(this.out);
+    const out = createWriteStream(path);
+    out.write(csvLine(["file", "line", "reason", "raw"]));
+    const byReason = new Map<string, number>();
+    let after: { file: string; line: number } = { file: "", line: 0 };
+    for (;;) {
+      const rows = await this.database.db
+        .selectFrom("quarantined_rows")
+        .select(["file", "line", "reason", "raw"])
+        .where("run_id", "=", this.runId)
+        .where("shard", "=", this.shard)
+        .where((eb) =>
+          eb.or([eb("file", ">", after.file), eb.and([eb("file", "=", after.file), eb("line", ">", after.line)])]),
+        )
+        .orderBy("file")
+        .orderBy("line")
+        .limit(BATCH)
+        .execute();
+      for (const r of rows) {
+        const kind = r.reason.replace(/".*?"/g, "…").replace(/^duplicate record_id .*/, "duplicate record_id");
+        byReason.set(kind, (byReason.get(kind) ?? 0) + 1);
+        if (!out.write(csvLine([r.file, String(r.line), r.reason, r.raw]))) {
+          await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+        }
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < BATCH) break;
+      after = { file: last.file, line: last.line };
+    }
+    await closeStream(out);
+    return byReason;
   }
 }

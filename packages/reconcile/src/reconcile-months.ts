@@ -1,8 +1,7 @@
-import type { BillingDatabase, CdrsTable, Schema } from "@billing/db";
+import { type BillingDatabase, type CdrsTable, inTransaction, type RawSession, type SqlValue } from "@billing/db";
 import {
   type Catalogue,
   type Directory,
-  describeItem,
   formatCents,
   type PlanPeriod,
   parseDate,
@@ -13,7 +12,7 @@ import {
   startOfDayMs,
   type UsageRecord,
 } from "@billing/rating";
-import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Selectable } from "kysely";
 import { type BilledLine, type Discrepancy, diffSubscriberMonth } from "./diff.js";
 import {
   accountFor,
@@ -46,6 +45,9 @@ export interface ChunkResult {
   readonly issued: readonly PlannedCredit[];
   readonly overCredited: readonly OverCredited[];
   readonly noAccount: readonly Discrepancy[];
+  /** Of the records this run delivered: rated (unratable included), and second deliveries of one event. */
+  readonly cdrRated: number;
+  readonly cdrDuplicates: number;
 }
 
 /** Directory of VPMN membership from every subscriber's periods. */
@@ -129,6 +131,7 @@ export async function reconcileChunk(
       .execute(),
   ]);
   const recordsBy = groupBy(cdrRows.map(toUsageRecord), (r) => r.msisdn);
+  const deliveredNow = new Set(cdrRows.filter((r) => r.run_id === ctx.runId).map((r) => r.record_id));
   const linesBy = groupBy(lineRows, (l) => l.msisdn);
   const ledgerBy = groupBy(ledgerRows, (l) => l.msisdn);
   const quarantinedBy = groupBy(quarantinedRows, (q) => q.msisdn as string);
@@ -139,6 +142,8 @@ export async function reconcileChunk(
   const overCredited: OverCredited[] = [];
   const noAccount: Discrepancy[] = [];
   let matched = 0;
+  let cdrRated = 0;
+  let cdrDuplicates = 0;
   for (const msisdn of msisdns) {
     const periods = ctx.periods.get(msisdn) ?? [];
     const month = rateSubscriberMonth({
@@ -167,7 +172,13 @@ export async function reconcileChunk(
       });
     }
     const plan = planCredits(diff.discrepancies, issued, accountFor(periods, billMonth));
-    items.push(...month.items);
+    for (const item of month.items) {
+      items.push(item);
+      if (item.record && deliveredNow.has(item.itemKey)) {
+        if (item.status === "duplicate_usage") cdrDuplicates += 1;
+        else cdrRated += 1;
+      }
+    }
     discrepancies.push(...diff.discrepancies);
     matched += diff.matched;
     planned.push(...plan.credits);
@@ -175,12 +186,12 @@ export async function reconcileChunk(
     noAccount.push(...plan.noAccount);
   }
 
-  const issued = await db.transaction().execute(async (trx) => {
-    await storeItems(trx, ctx.runId, billMonth, msisdns, items);
-    await storeDiscrepancies(trx, ctx.runId, discrepancies, ctx.periods);
-    return issueCredits(trx, ctx, planned);
+  const issued = await inTransaction(ctx.database, async (session) => {
+    await storeItems(session, ctx.runId, billMonth, msisdns, items);
+    await storeDiscrepancies(session, ctx, billMonth, msisdns, discrepancies);
+    return issueCredits(session, ctx, planned);
   });
-  return { items, discrepancies, matched, issued, overCredited, noAccount };
+  return { items, discrepancies, matched, issued, overCredited, noAccount, cdrRated, cdrDuplicates };
 }
 
 export function toUsageRecord(row: Selectable<CdrsTable>): UsageRecord {
@@ -217,114 +228,162 @@ export function centsOf(amount: string): number {
   return negative ? -cents : cents;
 }
 
-const WRITE_BATCH = 1000;
+const RATED_ITEM_COLUMNS = [
+  "bill_month",
+  "msisdn",
+  "item_key",
+  "kind",
+  "service",
+  "status",
+  "expected",
+  "start_time",
+  "category",
+  "run_id",
+];
 
+/** Replaces the chunk's rated items: what this run computed for each item, for reports and auditors. */
 async function storeItems(
-  trx: Transaction<Schema>,
+  session: RawSession,
   runId: string,
   billMonth: string,
   msisdns: readonly string[],
   items: readonly RatedItem[],
 ) {
-  await trx.deleteFrom("rated_items").where("bill_month", "=", billMonth).where("msisdn", "in", msisdns).execute();
-  for (let i = 0; i < items.length; i += WRITE_BATCH) {
-    await trx
-      .insertInto("rated_items")
-      .values(
-        items.slice(i, i + WRITE_BATCH).map((item) => ({
-          bill_month: item.billMonth,
-          msisdn: item.msisdn,
-          item_key: item.itemKey,
-          kind: item.kind,
-          service: item.record?.service ?? null,
-          status: item.status,
-          expected: item.cents === null ? null : formatCents(item.cents),
-          start_time: item.record ? new Date(item.record.startMs) : null,
-          category: item.explanation.kind === "voice" ? item.explanation.category : categoryOf(item),
-          explanation: JSON.stringify(item.explanation),
-          description: describeItem(item),
-          run_id: runId,
-        })),
-      )
-      .execute();
-  }
+  await session.query("DELETE FROM rated_items WHERE bill_month = $1 AND msisdn = ANY($2)", [billMonth, msisdns]);
+  await session.copy(
+    "rated_items",
+    RATED_ITEM_COLUMNS,
+    items.map((item) => [
+      item.billMonth,
+      item.msisdn,
+      item.itemKey,
+      item.kind,
+      item.record?.service ?? null,
+      item.status,
+      item.cents === null ? null : formatCents(item.cents),
+      item.record ? new Date(item.record.startMs).toISOString() : null,
+      categoryOf(item),
+      runId,
+    ]),
+  );
 }
 
 function categoryOf(item: RatedItem): string | null {
   const e = item.explanation;
-  if (e.kind === "sms") return e.category;
+  if (e.kind === "voice" || e.kind === "sms") return e.category;
   if (e.kind === "data") return "data";
   return null;
 }
 
+const DISCREPANCY_COLUMNS = [
+  "run_id",
+  "bill_month",
+  "msisdn",
+  "account_id",
+  "item_key",
+  "occurrence",
+  "class",
+  "billed",
+  "expected",
+  "difference",
+  "refund",
+  "explanation",
+];
+
 async function storeDiscrepancies(
-  trx: Transaction<Schema>,
-  runId: string,
+  session: RawSession,
+  ctx: MonthContext,
+  billMonth: string,
+  msisdns: readonly string[],
   discrepancies: readonly Discrepancy[],
-  periods: ReadonlyMap<string, readonly PlanPeriod[]>,
 ) {
-  for (let i = 0; i < discrepancies.length; i += WRITE_BATCH) {
-    await trx
-      .insertInto("discrepancies")
-      .values(
-        discrepancies.slice(i, i + WRITE_BATCH).map((d) => ({
-          run_id: runId,
-          bill_month: d.billMonth,
-          msisdn: d.msisdn,
-          account_id: accountFor(periods.get(d.msisdn) ?? [], d.billMonth)?.accountId ?? "",
-          item_key: d.itemKey,
-          occurrence: d.occurrence,
-          class: d.class,
-          billed: d.billedCents === null ? null : formatCents(d.billedCents),
-          expected: d.expectedCents === null ? null : formatCents(d.expectedCents),
-          difference: d.differenceCents === null ? null : formatCents(d.differenceCents),
-          refund: formatCents(d.refundCents),
-          explanation: d.explanation,
-        })),
-      )
-      .onConflict((oc) => oc.columns(["run_id", "bill_month", "msisdn", "item_key", "occurrence"]).doNothing())
-      .execute();
-  }
+  const money = (cents: number | null) => (cents === null ? null : formatCents(cents));
+  await session.query("DELETE FROM discrepancies WHERE run_id = $1 AND bill_month = $2 AND msisdn = ANY($3)", [
+    ctx.runId,
+    billMonth,
+    msisdns,
+  ]);
+  await session.copy(
+    "discrepancies",
+    DISCREPANCY_COLUMNS,
+    discrepancies.map((d) => [
+      ctx.runId,
+      d.billMonth,
+      d.msisdn,
+      accountFor(ctx.periods.get(d.msisdn) ?? [], d.billMonth)?.accountId ?? "",
+      d.itemKey,
+      d.occurrence,
+      d.class,
+      money(d.billedCents),
+      money(d.expectedCents),
+      money(d.differenceCents),
+      formatCents(d.refundCents),
+      d.explanation,
+    ]),
+  );
 }
+
+const CREDIT_COLUMNS = [
+  "credit_id",
+  "idempotency_key",
+  "issue_seq",
+  "account_id",
+  "msisdn",
+  "bill_month",
+  "item_key",
+  "occurrence",
+  "class",
+  "overcharge",
+  "compensation",
+  "refund",
+  "owed_total",
+  "settle_to",
+  "run_id",
+  "input_digests",
+  "catalogue_digest",
+];
+const CREDIT_BATCH = 1_000;
 
 /**
  * Inserts the planned credits; a credit some other process (or an earlier,
  * interrupted run) already inserted conflicts on (idempotency_key, issue_seq)
  * and is skipped, so each is issued exactly once. Returns those this call inserted.
  */
-async function issueCredits(
-  trx: Kysely<Schema> | Transaction<Schema>,
-  ctx: MonthContext,
-  planned: readonly PlannedCredit[],
-): Promise<PlannedCredit[]> {
+async function issueCredits(session: RawSession, ctx: MonthContext, planned: readonly PlannedCredit[]) {
   const inserted = new Set<string>();
-  for (let i = 0; i < planned.length; i += WRITE_BATCH) {
-    const rows = await trx
-      .insertInto("credit_ledger")
-      .values(
-        planned.slice(i, i + WRITE_BATCH).map((c) => ({
-          credit_id: c.creditId,
-          idempotency_key: c.idempotencyKey,
-          issue_seq: c.issueSeq,
-          account_id: c.account.accountId,
-          msisdn: c.key.msisdn,
-          bill_month: c.key.billMonth,
-          item_key: c.key.itemKey,
-          occurrence: c.key.occurrence,
-          class: c.class,
-          overcharge: formatCents(c.overchargeCents),
-          compensation: formatCents(c.overchargeCents),
-          refund: formatCents(c.refundCents),
-          owed_total: formatCents(c.owedTotalCents),
-          settle_to: c.account.settleTo,
-          run_id: ctx.runId,
-          input_digests: JSON.stringify(ctx.inputDigests),
-          catalogue_digest: ctx.catalogueDigest,
-        })),
-      )
-      .onConflict((oc) => oc.doNothing())
-      .returning("credit_id")
-      .execute();
+  const digests = JSON.stringify(ctx.inputDigests);
+  for (let i = 0; i < planned.length; i += CREDIT_BATCH) {
+    const batch = planned.slice(i, i + CREDIT_BATCH);
+    const params: SqlValue[] = [];
+    const tuples = batch.map((c) => {
+      const values: SqlValue[] = [
+        c.creditId,
+        c.idempotencyKey,
+        c.issueSeq,
+        c.account.accountId,
+        c.key.msisdn,
+        c.key.billMonth,
+        c.key.itemKey,
+        c.key.occurrence,
+        c.class,
+        formatCents(c.overchargeCents),
+        formatCents(c.overchargeCents),
+        formatCents(c.refundCents),
+        formatCents(c.owedTotalCents),
+        c.account.settleTo,
+        ctx.runId,
+        digests,
+        ctx.catalogueDigest,
+      ];
+      const start = params.length;
+      params.push(...values);
+      return `(${values.map((_, j) => `$${start + j + 1}`).join(", ")})`;
+    });
+    const rows = await session.query<{ credit_id: string }>(
+      `INSERT INTO credit_ledger (${CREDIT_COLUMNS.join(", ")}) VALUES ${tuples.join(", ")}
+       ON CONFLICT DO NOTHING RETURNING credit_id`,
+      params,
+    );
     for (const r of rows) inserted.add(r.credit_id);
   }
   return planned.filter((c) => inserted.has(c.creditId));

@@ -2,7 +2,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BillingDatabase } from "@billing/db";
 import { UNRATABLE_STATUSES } from "@billing/rating";
+import pLimit from "p-limit";
 import {
+  clearStaging,
   type FileCount,
   ingestBills,
   ingestCdrs,
@@ -14,7 +16,13 @@ import { findInputs, inputDigests } from "./inputs.js";
 import { accountFor } from "./ledger.js";
 import { CREDIT_HEADER, CsvOutput, creditFields, DISCREPANCY_HEADER, discrepancyFields } from "./outputs.js";
 import { QuarantineSink } from "./quarantine.js";
-import { directoryOf, type MonthContext, msisdnsInScope, reconcileChunk } from "./reconcile-months.js";
+import {
+  type ChunkResult,
+  directoryOf,
+  type MonthContext,
+  msisdnsInScope,
+  reconcileChunk,
+} from "./reconcile-months.js";
 import { formatShard, type Shard, WHOLE_RUN } from "./shard.js";
 import { buildSummary, RunTotals, type Summary } from "./summary.js";
 
@@ -29,6 +37,14 @@ export interface ReconcileOptions {
   readonly now?: () => Date;
   /** Subscribers per chunk: the unit rated, diffed and written to the ledger in one transaction. */
   readonly chunkSize?: number;
+  /** Called as work advances, for a progress display. */
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+export interface Progress {
+  readonly phase: "ingest" | "reconcile";
+  readonly done: number;
+  readonly total: number;
 }
 
 /**
@@ -40,6 +56,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
   const now = options.now ?? (() => new Date());
   const started = now();
   const shard = options.shard ?? WHOLE_RUN;
+  const shardText = formatShard(shard);
   const { database, runId } = options;
   await mkdir(options.outDir, { recursive: true });
   const inputs = await findInputs(options.inDir);
@@ -48,7 +65,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     .insertInto("runs")
     .values({
       run_id: runId,
-      shard: formatShard(shard),
+      shard: shardText,
       started_at: started,
       status: "running",
       input_digests: JSON.stringify(digests),
@@ -60,17 +77,17 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     )
     .execute();
 
-  const quarantine = new QuarantineSink(join(options.outDir, "quarantine.csv"), database.db, runId);
+  const quarantine = new QuarantineSink(database, runId, shardText);
   const counts = new Map<string, FileCount>();
-  const ingest = { database, inputs, shard, quarantine, counts };
+  const ingest = { database, runId, inputs, shard, quarantine, counts };
   try {
+    await clearStaging(ingest);
     const { catalogue, digest: catalogueDigest } = await loadCatalogue(ingest);
     const periods = await loadSubscribers(ingest);
     const subscriptions = await loadSubscriptions(ingest);
-    const months = new Set<string>();
-    const cdrs = await ingestCdrs(ingest, months);
-    await ingestBills(ingest, months);
-    await quarantine.close();
+    const cdrMonths = await ingestCdrs(ingest);
+    const billMonths = await ingestBills(ingest);
+    const quarantineByReason = await quarantine.writeCsv(join(options.outDir, "quarantine.csv"));
 
     const ctx: MonthContext = {
       database,
@@ -84,39 +101,56 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       inputDigests: digests,
     };
     const totals = new RunTotals();
-    totals.cdrOtherShards = cdrs.otherShards;
     const discrepanciesOut = new CsvOutput(join(options.outDir, "discrepancies.csv"), DISCREPANCY_HEADER);
     const creditsOut = new CsvOutput(join(options.outDir, "credits.csv"), CREDIT_HEADER);
-    const chunkSize = options.chunkSize ?? 500;
-    const sortedMonths = [...months].sort();
-    for (const billMonth of sortedMonths) {
-      const msisdns = await msisdnsInScope(ctx, billMonth);
-      for (let i = 0; i < msisdns.length; i += chunkSize) {
-        const result = await reconcileChunk(ctx, billMonth, msisdns.slice(i, i + chunkSize));
-        totals.subscriberMonths += Math.min(chunkSize, msisdns.length - i);
-        for (const item of result.items) {
-          totals.itemsRated += 1;
-          if (UNRATABLE_STATUSES.has(item.status)) {
-            totals.unratable.set(item.status, (totals.unratable.get(item.status) ?? 0) + 1);
-          }
-          if (item.record && cdrs.ids.has(item.record.recordId)) {
-            if (item.status === "duplicate_usage") totals.cdrDuplicates += 1;
-            else totals.cdrRated += 1;
-          }
+    const record = async (result: ChunkResult) => {
+      totals.cdrRated += result.cdrRated;
+      totals.cdrDuplicates += result.cdrDuplicates;
+      for (const item of result.items) {
+        totals.itemsRated += 1;
+        if (UNRATABLE_STATUSES.has(item.status)) {
+          totals.unratable.set(item.status, (totals.unratable.get(item.status) ?? 0) + 1);
         }
-        totals.itemsMatched += result.matched;
-        for (const d of result.discrepancies) {
-          totals.addDiscrepancy(d);
-          await discrepanciesOut.write(discrepancyFields(d, accountFor(periods.get(d.msisdn) ?? [], d.billMonth)));
-        }
-        for (const c of result.issued) {
-          totals.addCredit(c);
-          await creditsOut.write(creditFields(c));
-        }
-        totals.overCredited.push(...result.overCredited);
-        totals.noAccount.push(...result.noAccount);
       }
+      totals.itemsMatched += result.matched;
+      for (const d of result.discrepancies) {
+        totals.addDiscrepancy(d);
+        await discrepanciesOut.write(discrepancyFields(d, accountFor(periods.get(d.msisdn) ?? [], d.billMonth)));
+      }
+      for (const c of result.issued) {
+        totals.addCredit(c);
+        await creditsOut.write(creditFields(c));
+      }
+      totals.overCredited.push(...result.overCredited);
+      totals.noAccount.push(...result.noAccount);
+    };
+
+    // Chunks run concurrently on a server (its connections work in parallel with
+    // the rating); their results are written in order, at most `ahead` held at once.
+    const chunkSize = options.chunkSize ?? 500;
+    const concurrency = database.kind === "postgres" ? 3 : 1;
+    const limit = pLimit(concurrency);
+    const ahead = 2 * concurrency;
+    const months = [...new Set([...cdrMonths, ...billMonths])].sort();
+    const chunks: { month: string; msisdns: string[] }[] = [];
+    for (const month of months) {
+      const msisdns = await msisdnsInScope(ctx, month);
+      for (let i = 0; i < msisdns.length; i += chunkSize)
+        chunks.push({ month, msisdns: msisdns.slice(i, i + chunkSize) });
     }
+    const pending: Promise<ChunkResult>[] = [];
+    let done = 0;
+    const settle = async () => {
+      await record(await (pending.shift() as Promise<ChunkResult>));
+      done += 1;
+      options.onProgress?.({ phase: "reconcile", done, total: chunks.length });
+    };
+    for (const chunk of chunks) {
+      totals.subscriberMonths += chunk.msisdns.length;
+      pending.push(limit(() => reconcileChunk(ctx, chunk.month, chunk.msisdns)));
+      if (pending.length >= ahead) await settle();
+    }
+    while (pending.length > 0) await settle();
     await discrepanciesOut.close();
     await creditsOut.close();
 
@@ -124,14 +158,14 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     const summary = buildSummary(
       {
         runId,
-        shard: formatShard(shard),
+        shard: shardText,
         database: database.label,
         catalogueDigest,
         inputDigests: digests,
         cdrFiles: inputs.cdrs,
         counts,
-        quarantineByReason: quarantine.byReason,
-        months: sortedMonths,
+        quarantineByReason,
+        months,
         durationMs: finished.getTime() - started.getTime(),
       },
       totals,
@@ -146,16 +180,15 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         summary: JSON.stringify(summary),
       })
       .where("run_id", "=", runId)
-      .where("shard", "=", formatShard(shard))
+      .where("shard", "=", shardText)
       .execute();
     return summary;
   } catch (error) {
-    await quarantine.close().catch(() => {});
     await database.db
       .updateTable("runs")
       .set({ finished_at: now(), status: "failed" })
       .where("run_id", "=", runId)
-      .where("shard", "=", formatShard(shard))
+      .where("shard", "=", shardText)
       .execute()
       .catch(() => {});
     throw error;

@@ -8,8 +8,6 @@ export class RunTotals {
   /** Of this run's CDR rows: rated (unratable outcomes included), and second deliveries of one event. */
   cdrRated = 0;
   cdrDuplicates = 0;
-  /** Rows that hash to another process's share of the run. */
-  cdrOtherShards = 0;
   readonly unratable = new Map<string, number>();
   itemsRated = 0;
   itemsMatched = 0;
@@ -58,11 +56,12 @@ export function buildSummary(ctx: SummaryContext, totals: RunTotals) {
   const files = Object.fromEntries(
     [...ctx.counts.entries()].map(([file, c]) => [
       file,
-      { rows: c.read, quarantined: c.quarantined, sha256: ctx.inputDigests[file] ?? null },
+      { rows: c.read, quarantined: c.quarantined, other_shards: c.otherShards, sha256: ctx.inputDigests[file] ?? null },
     ]),
   );
   const cdrRead = ctx.cdrFiles.reduce((n, f) => n + (ctx.counts.get(f)?.read ?? 0), 0);
   const cdrQuarantined = ctx.cdrFiles.reduce((n, f) => n + (ctx.counts.get(f)?.quarantined ?? 0), 0);
+  const cdrOtherShards = ctx.cdrFiles.reduce((n, f) => n + (ctx.counts.get(f)?.otherShards ?? 0), 0);
   const discrepancies = Object.fromEntries(
     DISCREPANCY_CLASSES.map((cls) => {
       const c = totals.classes.get(cls) ?? { count: 0, billed: 0, expected: 0, difference: 0, refund: 0 };
@@ -95,9 +94,9 @@ export function buildSummary(ctx: SummaryContext, totals: RunTotals) {
       rated: totals.cdrRated,
       quarantined: cdrQuarantined,
       duplicates: totals.cdrDuplicates,
-      other_shards: totals.cdrOtherShards,
+      other_shards: cdrOtherShards,
       unratable,
-      adds_up: cdrRead === totals.cdrRated + cdrQuarantined + totals.cdrDuplicates + totals.cdrOtherShards,
+      adds_up: cdrRead === totals.cdrRated + cdrQuarantined + totals.cdrDuplicates + cdrOtherShards,
     },
     items: {
       subscriber_months: totals.subscriberMonths,
