@@ -1,4 +1,4 @@
-export { cdrPartitionName, ensureCdrPartition, MigrationError, migrate } from "./migrations.js";
+export { cdrPartitionName, ensureCdrPartitions, MigrationError, migrate } from "./migrations.js";
 export {
   type BillingDatabase,
   chooseTarget,

@@ -1,4 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import type { BillingDatabase } from "./open.js";
+import { inTransaction } from "./raw.js";
 
 /**
  * Migrations as SQL statements, one per entry: PGlite's extended protocol runs
@@ -132,6 +134,7 @@ const MIGRATIONS: Record<string, readonly string[]> = {
     `CREATE INDEX quarantined_rows_record ON quarantined_rows (bill_month, msisdn, record_id)`,
     // A run COPYs its CDRs and bill lines here, then merges them with set-based SQL:
     // repeated record_ids, occurrences and replacement are decided by the database, not in memory.
+    // A run's CDR staging stays until the run ends: it says which records this run delivered.
     `CREATE UNLOGGED TABLE cdr_staging (
       run_id text NOT NULL,
       shard text NOT NULL,
@@ -150,7 +153,7 @@ const MIGRATIONS: Record<string, readonly string[]> = {
       bytes_down bigint NOT NULL,
       visited_area text NOT NULL,
       raw text NOT NULL)`,
-    `CREATE INDEX cdr_staging_run ON cdr_staging (run_id, shard)`,
+    `CREATE INDEX cdr_staging_run ON cdr_staging (run_id, shard, msisdn)`,
     `CREATE UNLOGGED TABLE bill_staging (
       run_id text NOT NULL,
       shard text NOT NULL,
@@ -229,13 +232,18 @@ export function cdrPartitionName(billMonth: string): string {
   return `cdrs_${billMonth.replace("-", "_")}`;
 }
 
-export async function ensureCdrPartition(db: Kysely<unknown>, billMonth: string): Promise<void> {
-  const name = cdrPartitionName(billMonth);
-  await sql
-    .raw(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF cdrs FOR VALUES IN ('${billMonth}')`)
-    .execute(db)
-    .catch((error: { code?: string }) => {
-      // Two processes creating the same partition at once: the loser sees a duplicate.
-      if (error.code !== "42P07" && error.code !== "23505") throw error;
-    });
+/**
+ * Creates the CDR partitions of these bill months when missing. `CREATE TABLE
+ * IF NOT EXISTS` races between sessions, so creators take turns on an advisory lock.
+ */
+export async function ensureCdrPartitions(database: BillingDatabase, billMonths: readonly string[]): Promise<void> {
+  if (billMonths.length === 0) return;
+  await inTransaction(database, async (session) => {
+    await session.query("SELECT pg_advisory_xact_lock(hashtext('cdrs partitions'))");
+    for (const month of billMonths) {
+      await session.query(
+        `CREATE TABLE IF NOT EXISTS ${cdrPartitionName(month)} PARTITION OF cdrs FOR VALUES IN ('${month}')`,
+      );
+    }
+  });
 }

@@ -130,6 +130,18 @@ export interface QuarantinedRowsTable {
   bill_month: string | null;
 }
 
+/** What a run is delivering, until it ends (see migrations). */
+export interface CdrStagingTable {
+  run_id: string;
+  shard: string;
+  file: string;
+  file_seq: number;
+  line: number;
+  bill_month: string;
+  record_id: string;
+  msisdn: string;
+}
+
 export interface RunsTable {
   run_id: string;
   /** `i/n` for a process taking share i of n, `1/1` for a whole run. */
@@ -176,6 +188,7 @@ export interface Schema {
   discrepancies: DiscrepanciesTable;
   credit_ledger: CreditLedgerTable;
   quarantined_rows: QuarantinedRowsTable;
+  cdr_staging: CdrStagingTable;
   runs: RunsTable;
   service_credentials: ServiceCredentialsTable;
   kiosks: KiosksTable;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chooseTarget, ensureCdrPartition, migrate, openDatabase } from "../src/index.js";
+import { chooseTarget, ensureCdrPartitions, migrate, openDatabase } from "../src/index.js";
 import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "../src/testing.js";
 
 describe("chooseTarget", () => {
@@ -58,8 +58,8 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
 
   it("partitions CDRs by bill month, creating a month's partition once", async () => {
     const db = scratch.database.db;
-    await ensureCdrPartition(db as never, "2026-09");
-    await ensureCdrPartition(db as never, "2026-09");
+    await ensureCdrPartitions(scratch.database, ["2026-09"]);
+    await ensureCdrPartitions(scratch.database, ["2026-09"]);
     await db
       .insertInto("cdrs")
       .values({

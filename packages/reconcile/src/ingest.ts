@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BillingDatabase, cdrPartitionName, inTransaction } from "@billing/db";
+import { type BillingDatabase, ensureCdrPartitions, inTransaction } from "@billing/db";
 import { type Catalogue, formatCents, type PlanPeriod, parseCatalogueText, type Subscription } from "@billing/rating";
 import { readCsv } from "./csv.js";
 import { InputError } from "./errors.js";
@@ -247,7 +247,7 @@ function stager(ctx: IngestContext, table: string, columns: readonly string[]) {
   };
 }
 
-/** Drops what a crashed attempt of this share of the run left in staging. */
+/** Drops this share's staging: before a run (what a crashed attempt left) and after it. */
 export async function clearStaging(ctx: IngestContext): Promise<void> {
   await inTransaction(ctx.database, async (s) => {
     for (const table of ["cdr_staging", "bill_staging"]) {
@@ -265,6 +265,8 @@ export async function clearStaging(ctx: IngestContext): Promise<void> {
  * a repeated record_id is quarantined (the first row, by file and line,
  * stands), the rest is upserted into the month partitions (a record delivered
  * again by a later run replaces the stored one). Memory holds one COPY batch.
+ * The staged rows stay until the run ends (clearStaging): they name the
+ * records this run delivered, for its counts.
  */
 export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
   const shard = formatShard(ctx.shard);
@@ -302,8 +304,16 @@ export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
     });
   }
   await staging.done();
-  const months = await inTransaction(ctx.database, async (s) => {
-    const params = [ctx.runId, shard];
+  const params = [ctx.runId, shard];
+  const staged = await inTransaction(ctx.database, (s) =>
+    s.query<{ bill_month: string }>(
+      "SELECT DISTINCT bill_month FROM cdr_staging WHERE run_id = $1 AND shard = $2 ORDER BY bill_month",
+      params,
+    ),
+  );
+  const months = staged.map((m) => m.bill_month);
+  await ensureCdrPartitions(ctx.database, months);
+  await inTransaction(ctx.database, async (s) => {
     const ranked = `SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY file_seq, line) AS rn
       FROM cdr_staging WHERE run_id = $1 AND shard = $2`;
     const repeated = await s.query<{ file: string; n: number }>(
@@ -320,17 +330,6 @@ export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
       count.quarantined += n;
       count.duplicateIds += n;
     }
-    const months = (
-      await s.query<{ bill_month: string }>(
-        "SELECT DISTINCT bill_month FROM cdr_staging WHERE run_id = $1 AND shard = $2 ORDER BY bill_month",
-        params,
-      )
-    ).map((m) => m.bill_month);
-    for (const month of months) {
-      await s.query(
-        `CREATE TABLE IF NOT EXISTS ${cdrPartitionName(month)} PARTITION OF cdrs FOR VALUES IN ('${month}')`,
-      );
-    }
     await s.query(
       `INSERT INTO cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time, duration_s,
          bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
@@ -344,8 +343,6 @@ export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
          source_file = excluded.source_file, source_line = excluded.source_line, run_id = excluded.run_id`,
       params,
     );
-    await s.query("DELETE FROM cdr_staging WHERE run_id = $1 AND shard = $2", params);
-    return months;
   });
   return months;
 }

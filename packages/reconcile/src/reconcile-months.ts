@@ -22,7 +22,7 @@ import {
   planCredits,
   type RefundKey,
 } from "./ledger.js";
-import { inShard, type Shard } from "./shard.js";
+import { formatShard, inShard, type Shard } from "./shard.js";
 
 export interface MonthContext {
   readonly database: BillingDatabase;
@@ -108,7 +108,7 @@ export async function reconcileChunk(
   msisdns: readonly string[],
 ): Promise<ChunkResult> {
   const db = ctx.database.db;
-  const [cdrRows, lineRows, ledgerRows, quarantinedRows] = await Promise.all([
+  const [cdrRows, lineRows, ledgerRows, quarantinedRows, stagedRows] = await Promise.all([
     db.selectFrom("cdrs").selectAll().where("bill_month", "=", billMonth).where("msisdn", "in", msisdns).execute(),
     db
       .selectFrom("bill_lines")
@@ -129,9 +129,16 @@ export async function reconcileChunk(
       .where("record_id", "is not", null)
       .where("reason", "not like", "duplicate record_id%")
       .execute(),
+    db
+      .selectFrom("cdr_staging")
+      .select("record_id")
+      .where("run_id", "=", ctx.runId)
+      .where("shard", "=", formatShard(ctx.shard))
+      .where("msisdn", "in", msisdns)
+      .execute(),
   ]);
   const recordsBy = groupBy(cdrRows.map(toUsageRecord), (r) => r.msisdn);
-  const deliveredNow = new Set(cdrRows.filter((r) => r.run_id === ctx.runId).map((r) => r.record_id));
+  const deliveredNow = new Set(stagedRows.map((r) => r.record_id));
   const linesBy = groupBy(lineRows, (l) => l.msisdn);
   const ledgerBy = groupBy(ledgerRows, (l) => l.msisdn);
   const quarantinedBy = groupBy(quarantinedRows, (q) => q.msisdn as string);

@@ -153,6 +153,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     while (pending.length > 0) await settle();
     await discrepanciesOut.close();
     await creditsOut.close();
+    await clearStaging(ingest);
 
     const finished = now();
     const summary = buildSummary(
