@@ -52,6 +52,11 @@ describe.each(DATABASE_KINDS)("billing reconcile on generated data with injected
       0,
     );
     expect(sumCents(credits, "refund")).toBe(2 * overcharge);
+    const report = readFileSync(join(out, "report.html"), "utf8");
+    expect(report).toContain("<svg");
+    expect(report).toContain("Top accounts by refund owed");
+    expect(report).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
+    expect(report).not.toContain("<script");
   });
 
   it("a rerun issues nothing and reports the same discrepancies", async () => {

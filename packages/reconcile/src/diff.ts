@@ -35,7 +35,11 @@ export interface BilledLine {
   readonly cents: number;
 }
 
+/** What kind of charge a discrepancy is about, for reports. */
+export type ChargeService = "voice" | "sms" | "data" | "monthly fee" | "value-added" | "no record";
+
 export interface Discrepancy {
+  readonly service: ChargeService;
   readonly billMonth: string;
   readonly msisdn: string;
   readonly itemKey: string;
@@ -86,6 +90,7 @@ export function diffSubscriberMonth(
     const difference = expected === null ? null : (billed ?? 0) - expected;
     const refund = REFUNDING_CLASSES.has(cls) ? 2 * (cls === "overcharge" ? (difference ?? 0) : (billed ?? 0)) : 0;
     out.push({
+      service: serviceOf(itemKey, items.get(itemKey)),
       billMonth: month.billMonth,
       msisdn: month.msisdn,
       itemKey,
@@ -163,4 +168,10 @@ function phantomExplanation(key: string): string {
   if (key.startsWith("FEE:")) return `no plan period of ${key.slice(4)} active in the month`;
   if (key.startsWith("VAS:")) return `no active subscription to ${key.slice(4)} in the month`;
   return `no usage record ${key} exists`;
+}
+
+function serviceOf(itemKey: string, item: RatedItem | undefined): ChargeService {
+  if (itemKey.startsWith("FEE:")) return "monthly fee";
+  if (itemKey.startsWith("VAS:")) return "value-added";
+  return item?.record?.service ?? "no record";
 }

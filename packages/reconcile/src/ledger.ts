@@ -31,6 +31,8 @@ export interface IssuedSoFar {
 export interface Account {
   readonly accountId: string;
   readonly settleTo: "balance" | "next_bill";
+  /** The tariff plan of that period, for reports. */
+  readonly planId: string;
 }
 
 export interface PlannedCredit {
@@ -126,5 +128,9 @@ export function accountFor(periods: readonly PlanPeriod[], billMonth: string): A
     .sort((a, b) => (a.activeFrom < b.activeFrom ? 1 : -1));
   const active = candidates.find((p) => p.activeTo === null || p.activeTo > monthStart) ?? candidates[0];
   if (!active) return null;
-  return { accountId: active.accountId, settleTo: active.payment === "prepaid" ? "balance" : "next_bill" };
+  return {
+    accountId: active.accountId,
+    settleTo: active.payment === "prepaid" ? "balance" : "next_bill",
+    planId: active.planId,
+  };
 }

@@ -23,6 +23,7 @@ import {
   msisdnsInScope,
   reconcileChunk,
 } from "./reconcile-months.js";
+import { ReportTotals, renderReport } from "./report.js";
 import { formatShard, type Shard, WHOLE_RUN } from "./shard.js";
 import { buildSummary, RunTotals, type Summary } from "./summary.js";
 
@@ -101,6 +102,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       inputDigests: digests,
     };
     const totals = new RunTotals();
+    const report = new ReportTotals();
     const discrepanciesOut = new CsvOutput(join(options.outDir, "discrepancies.csv"), DISCREPANCY_HEADER);
     const creditsOut = new CsvOutput(join(options.outDir, "credits.csv"), CREDIT_HEADER);
     const record = async (result: ChunkResult) => {
@@ -114,8 +116,10 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       }
       totals.itemsMatched += result.matched;
       for (const d of result.discrepancies) {
+        const account = accountFor(periods.get(d.msisdn) ?? [], d.billMonth);
         totals.addDiscrepancy(d);
-        await discrepanciesOut.write(discrepancyFields(d, accountFor(periods.get(d.msisdn) ?? [], d.billMonth)));
+        report.add(d, account);
+        await discrepanciesOut.write(discrepancyFields(d, account));
       }
       for (const c of result.issued) {
         totals.addCredit(c);
@@ -172,6 +176,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       totals,
     );
     await writeFile(join(options.outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFile(join(options.outDir, "report.html"), renderReport(summary, report));
     await database.db
       .updateTable("runs")
       .set({

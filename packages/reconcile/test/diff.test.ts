@@ -119,6 +119,18 @@ describe("diff classes (reconcile.md)", () => {
     ]);
   });
 
+  it("labels each discrepancy with the kind of charge, for reports", () => {
+    const diff = diffSubscriberMonth(m, [line("FEE:P", 900), line("A", 30), line("Z", 10), line("VAS:X", 500)]);
+    expect(diff.discrepancies.map((x) => `${x.itemKey} ${x.service}`)).toEqual([
+      "A voice",
+      "B voice",
+      "D voice",
+      "FEE:P monthly fee",
+      "VAS:X value-added",
+      "Z no record",
+    ]);
+  });
+
   it("a bill line for a quarantined record is unverifiable, not phantom; zero lines charge nothing", () => {
     expect(
       classes(

@@ -3,6 +3,7 @@ import type { Discrepancy } from "../src/diff.js";
 import { accountFor, creditId, idempotencyKey, planCredits, type RefundKey } from "../src/ledger.js";
 
 const d = (itemKey: string, refundCents: number, occurrence = 1): Discrepancy => ({
+  service: "voice",
   billMonth: "2026-09",
   msisdn: "13805710001",
   itemKey,
@@ -20,7 +21,7 @@ const key = (itemKey: string, occurrence = 1): RefundKey => ({
   itemKey,
   occurrence,
 });
-const account = { accountId: "A1", settleTo: "next_bill" as const };
+const account = { accountId: "A1", settleTo: "next_bill" as const, planId: "P" };
 
 describe("the credit ledger plan: owed minus issued", () => {
   it("issues each owed refund once, as two equal halves", () => {
@@ -82,8 +83,8 @@ describe("the credit ledger plan: owed minus issued", () => {
       payment,
     });
     const periods = [p("2024-01-01", "2026-09-01", "postpaid", "OLD"), p("2026-09-01", null, "prepaid", "NEW")];
-    expect(accountFor(periods, "2026-09")).toEqual({ accountId: "NEW", settleTo: "balance" });
-    expect(accountFor(periods, "2026-08")).toEqual({ accountId: "OLD", settleTo: "next_bill" });
+    expect(accountFor(periods, "2026-09")).toEqual({ accountId: "NEW", settleTo: "balance", planId: "P" });
+    expect(accountFor(periods, "2026-08")).toEqual({ accountId: "OLD", settleTo: "next_bill", planId: "P" });
     expect(accountFor(periods, "2023-01")).toBeNull();
   });
 });
