@@ -3,6 +3,7 @@ import { chooseTarget, openDatabase } from "@billing/db";
 import { formatShard, InputError, reconcile, type Shard, type Summary } from "@billing/reconcile";
 import { EXIT } from "./exit-codes.js";
 import type { Io } from "./io.js";
+import { progressBar } from "./progress.js";
 
 export interface ReconcileArgs {
   readonly in: string;
@@ -15,9 +16,11 @@ export interface ReconcileArgs {
 
 export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<number> {
   const database = await openDatabase(chooseTarget(args.database, io.env));
+  const progress = progressBar(io);
   try {
     const runId = args.runId ?? newRunId(io.now());
     const summary = await reconcile({
+      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
       inDir: args.in,
       outDir: args.out,
       database,
@@ -26,6 +29,7 @@ export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<num
       chunkSize: args.chunkSize,
       ...(args.shard ? { shard: args.shard } : {}),
     });
+    progress.stop();
     io.stdout(report(summary, args.out));
     return summary.cdrs.adds_up ? EXIT.ok : EXIT.problems;
   } catch (error) {
@@ -35,6 +39,7 @@ export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<num
     }
     throw error;
   } finally {
+    progress.stop();
     await database.close();
   }
 }

@@ -20,6 +20,7 @@ export function readCsv(
   file: string,
   required: readonly string[],
   onEntry: (entry: CsvEntry) => undefined | Promise<void>,
+  onBytes?: (bytesRead: number) => void,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     let header: string[] | null = null;
@@ -49,6 +50,7 @@ export function readCsv(
         }
         rows += 1;
         const line = rows + 1;
+        if (onBytes && rows % 5000 === 0) onBytes(input.bytesRead);
         let entry: CsvEntry;
         if (fields.length === header.length) {
           const row: Record<string, string> = {};
@@ -71,7 +73,10 @@ export function readCsv(
       complete() {
         if (failed) return;
         if (header === null) fail(new InputError("bad_header", `${file} line 1: empty file, no header row`));
-        else resolve(rows);
+        else {
+          onBytes?.(input.bytesRead);
+          resolve(rows);
+        }
       },
       error(error: Error) {
         fail(new InputError("unreadable_input", `${file}: ${error.message}`));

@@ -14,6 +14,6 @@ export {
   MAX_SUBSCRIBERS,
 } from "./generate/index.js";
 export { accountFor, creditId, idempotencyKey, planCredits } from "./ledger.js";
-export { type ReconcileOptions, reconcile } from "./run.js";
+export { type Progress, type ReconcileOptions, reconcile } from "./run.js";
 export { formatShard, inShard, msisdnHash, parseShard, type Shard, WHOLE_RUN } from "./shard.js";
 export type { Summary } from "./summary.js";

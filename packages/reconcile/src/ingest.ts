@@ -37,6 +37,8 @@ export interface IngestContext {
   readonly shard: Shard;
   readonly quarantine: QuarantineSink;
   readonly counts: Map<string, FileCount>;
+  /** Bytes of a usage file read so far, for progress. */
+  readonly onBytes?: (file: string, bytesRead: number) => void;
 }
 
 function countFor(ctx: IngestContext, file: string): FileCount {
@@ -272,36 +274,42 @@ export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
   const shard = formatShard(ctx.shard);
   const staging = stager(ctx, "cdr_staging", CDR_STAGING_COLUMNS);
   for (const [fileSeq, file] of ctx.inputs.cdrs.entries()) {
-    await readCsv(join(ctx.inputs.dir, file), file, CDR_COLUMNS, (entry) => {
-      countFor(ctx, file).read += 1;
-      if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
-      const result = parseCdrRow(entry.row);
-      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
-      const r = result.value;
-      if (!inShard(r.msisdn, ctx.shard)) {
-        countFor(ctx, file).otherShards += 1;
-        return undefined;
-      }
-      return staging.add([
-        ctx.runId,
-        shard,
-        file,
-        fileSeq,
-        entry.line,
-        r.billMonth,
-        r.recordId,
-        r.msisdn,
-        r.service,
-        r.direction,
-        r.otherParty,
-        new Date(r.startMs).toISOString(),
-        r.durationS,
-        r.bytesUp,
-        r.bytesDown,
-        r.visitedArea,
-        entry.raw.replace(/\r\n$/, ""),
-      ]);
-    });
+    await readCsv(
+      join(ctx.inputs.dir, file),
+      file,
+      CDR_COLUMNS,
+      (entry) => {
+        countFor(ctx, file).read += 1;
+        if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
+        const result = parseCdrRow(entry.row);
+        if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
+        const r = result.value;
+        if (!inShard(r.msisdn, ctx.shard)) {
+          countFor(ctx, file).otherShards += 1;
+          return undefined;
+        }
+        return staging.add([
+          ctx.runId,
+          shard,
+          file,
+          fileSeq,
+          entry.line,
+          r.billMonth,
+          r.recordId,
+          r.msisdn,
+          r.service,
+          r.direction,
+          r.otherParty,
+          new Date(r.startMs).toISOString(),
+          r.durationS,
+          r.bytesUp,
+          r.bytesDown,
+          r.visitedArea,
+          entry.raw.replace(/\r\n$/, ""),
+        ]);
+      },
+      (bytes) => ctx.onBytes?.(file, bytes),
+    );
   }
   await staging.done();
   const params = [ctx.runId, shard];

@@ -45,6 +45,7 @@ export interface ChunkResult {
   readonly issued: readonly PlannedCredit[];
   readonly overCredited: readonly OverCredited[];
   readonly noAccount: readonly Discrepancy[];
+  readonly subscriberMonths: number;
   /** Of the records this run delivered: rated (unratable included), and second deliveries of one event. */
   readonly cdrRated: number;
   readonly cdrDuplicates: number;
@@ -198,7 +199,17 @@ export async function reconcileChunk(
     await storeDiscrepancies(session, ctx, billMonth, msisdns, discrepancies);
     return issueCredits(session, ctx, planned);
   });
-  return { items, discrepancies, matched, issued, overCredited, noAccount, cdrRated, cdrDuplicates };
+  return {
+    items,
+    discrepancies,
+    matched,
+    issued,
+    overCredited,
+    noAccount,
+    subscriberMonths: msisdns.length,
+    cdrRated,
+    cdrDuplicates,
+  };
 }
 
 export function toUsageRecord(row: Selectable<CdrsTable>): UsageRecord {

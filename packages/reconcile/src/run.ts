@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BillingDatabase } from "@billing/db";
 import { UNRATABLE_STATUSES } from "@billing/rating";
@@ -42,10 +42,13 @@ export interface ReconcileOptions {
   readonly onProgress?: (progress: Progress) => void;
 }
 
+/** Ingest counts bytes of the CDR and bill files (and the rows they held); reconcile counts subscriber-months. */
 export interface Progress {
   readonly phase: "ingest" | "reconcile";
   readonly done: number;
   readonly total: number;
+  /** Ingest: rows read so far. */
+  readonly rows?: number;
 }
 
 /**
@@ -80,7 +83,17 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
 
   const quarantine = new QuarantineSink(database, runId, shardText);
   const counts = new Map<string, FileCount>();
-  const ingest = { database, runId, inputs, shard, quarantine, counts };
+  const sizes = new Map<string, number>();
+  for (const file of [...inputs.cdrs, ...inputs.bills]) sizes.set(file, (await stat(join(inputs.dir, file))).size);
+  const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
+  const readSoFar = new Map<string, number>();
+  const onBytes = (file: string, bytes: number) => {
+    readSoFar.set(file, bytes);
+    const done = [...readSoFar.values()].reduce((a, b) => a + b, 0);
+    const rows = [...inputs.cdrs, ...inputs.bills].reduce((n, f) => n + (counts.get(f)?.read ?? 0), 0);
+    options.onProgress?.({ phase: "ingest", done, total: totalBytes, rows });
+  };
+  const ingest = { database, runId, inputs, shard, quarantine, counts, onBytes };
   try {
     await clearStaging(ingest);
     const { catalogue, digest: catalogueDigest } = await loadCatalogue(ingest);
@@ -143,11 +156,13 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         chunks.push({ month, msisdns: msisdns.slice(i, i + chunkSize) });
     }
     const pending: Promise<ChunkResult>[] = [];
+    const subscriberMonths = chunks.reduce((n, c) => n + c.msisdns.length, 0);
     let done = 0;
     const settle = async () => {
-      await record(await (pending.shift() as Promise<ChunkResult>));
-      done += 1;
-      options.onProgress?.({ phase: "reconcile", done, total: chunks.length });
+      const result = await (pending.shift() as Promise<ChunkResult>);
+      await record(result);
+      done += result.subscriberMonths;
+      options.onProgress?.({ phase: "reconcile", done, total: subscriberMonths });
     };
     for (const chunk of chunks) {
       totals.subscriberMonths += chunk.msisdns.length;
