@@ -48,14 +48,14 @@ async function readAndSplit(): Promise<number> {
 function reconcileOn(
   kind: "pglite" | "postgres",
   url: string | null,
-): { seconds: number; rssMb: number; read: number } {
+): { seconds: number; rssMb: number; read: number; phases: Record<string, number> } {
   const out = join(work, `out-${kind}`);
   const env = url ? { DATABASE_URL: url } : { BILLING_DATA_DIR: join(work, "pglite") };
   const start = process.hrtime.bigint();
   cli(["reconcile", "--in", input, "--out", out], env);
   const elapsed = seconds(start);
   const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
-  return { seconds: elapsed, rssMb: summary.peak_rss_mb, read: summary.cdrs.read };
+  return { seconds: elapsed, rssMb: summary.peak_rss_mb, read: summary.cdrs.read, phases: summary.phases_ms };
 }
 
 try {
@@ -80,10 +80,13 @@ try {
   console.log(
     `  baseline (read and split the CDR files): ${fmt(rows)} rows, ${fmt(rows / baseline)} rows/s (${baseline.toFixed(2)} s)`,
   );
-  const report = (kind: string, r: { seconds: number; rssMb: number; read: number }) =>
+  const report = (kind: string, r: ReturnType<typeof reconcileOn>) =>
     console.log(
       `  ${kind}: ${fmt(r.read / r.seconds)} CDRs/s end to end (${r.seconds.toFixed(1)} s), ` +
-        `${(r.seconds / baseline).toFixed(1)}× the baseline's time, peak RSS ${fmt(r.rssMb)} MB`,
+        `${(r.seconds / baseline).toFixed(1)}× the baseline's time, peak RSS ${fmt(r.rssMb)} MB\n` +
+        `    phases (s): ${Object.entries(r.phases)
+          .map(([p, ms]) => `${p} ${(ms / 1000).toFixed(1)}`)
+          .join(", ")}`,
     );
   if (which !== "postgres") report("embedded PGlite", reconcileOn("pglite", null));
   if (which !== "pglite") {

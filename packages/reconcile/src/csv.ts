@@ -63,9 +63,15 @@ export function readCsv(
         }
         const pending = onEntry(entry);
         if (pending) {
+          // In step mode parser.pause() stops the parser but not the file stream,
+          // which would queue the rest of the file in memory: pause both.
           parser.pause();
+          input.pause();
           pending.then(
-            () => parser.resume(),
+            () => {
+              input.resume();
+              parser.resume();
+            },
             (error) => fail(error, parser),
           );
         }

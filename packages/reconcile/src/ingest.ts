@@ -11,6 +11,7 @@ import {
   BILL_COLUMNS,
   CDR_COLUMNS,
   checkPlanPeriods,
+  type Parsed,
   parseBillRow,
   parseCdrRow,
   parseSubscriberRow,
@@ -249,6 +250,52 @@ function stager(ctx: IngestContext, table: string, columns: readonly string[]) {
   };
 }
 
+/** Where a staged row came from: the leading staging columns, and the row as read. */
+interface StagedAt {
+  readonly head: CopyRow;
+  readonly raw: string;
+}
+
+/**
+ * Streams usage files (CDRs or bills) into a staging table: every row is
+ * counted, a malformed one quarantined with its reason, one of another share
+ * counted apart, and the rest COPYed in batches.
+ */
+async function stageFiles<T extends { readonly msisdn: string }>(
+  ctx: IngestContext,
+  files: readonly string[],
+  required: readonly string[],
+  parse: (row: Row) => Parsed<T>,
+  table: string,
+  columns: readonly string[],
+  toRow: (value: T, at: StagedAt) => CopyRow,
+): Promise<void> {
+  const shard = formatShard(ctx.shard);
+  const staging = stager(ctx, table, columns);
+  for (const [fileSeq, file] of files.entries()) {
+    const count = countFor(ctx, file);
+    await readCsv(
+      join(ctx.inputs.dir, file),
+      file,
+      required,
+      (entry) => {
+        count.read += 1;
+        if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
+        const result = parse(entry.row);
+        if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
+        if (!inShard(result.value.msisdn, ctx.shard)) {
+          count.otherShards += 1;
+          return undefined;
+        }
+        const raw = entry.raw.replace(/\r\n$/, "");
+        return staging.add(toRow(result.value, { head: [ctx.runId, shard, file, fileSeq, entry.line], raw }));
+      },
+      (bytes) => ctx.onBytes?.(file, bytes),
+    );
+  }
+  await staging.done();
+}
+
 /** Drops this share's staging: before a run (what a crashed attempt left) and after it. */
 export async function clearStaging(ctx: IngestContext): Promise<void> {
   await inTransaction(ctx.database, async (s) => {
@@ -272,46 +319,21 @@ export async function clearStaging(ctx: IngestContext): Promise<void> {
  */
 export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
   const shard = formatShard(ctx.shard);
-  const staging = stager(ctx, "cdr_staging", CDR_STAGING_COLUMNS);
-  for (const [fileSeq, file] of ctx.inputs.cdrs.entries()) {
-    await readCsv(
-      join(ctx.inputs.dir, file),
-      file,
-      CDR_COLUMNS,
-      (entry) => {
-        countFor(ctx, file).read += 1;
-        if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
-        const result = parseCdrRow(entry.row);
-        if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
-        const r = result.value;
-        if (!inShard(r.msisdn, ctx.shard)) {
-          countFor(ctx, file).otherShards += 1;
-          return undefined;
-        }
-        return staging.add([
-          ctx.runId,
-          shard,
-          file,
-          fileSeq,
-          entry.line,
-          r.billMonth,
-          r.recordId,
-          r.msisdn,
-          r.service,
-          r.direction,
-          r.otherParty,
-          new Date(r.startMs).toISOString(),
-          r.durationS,
-          r.bytesUp,
-          r.bytesDown,
-          r.visitedArea,
-          entry.raw.replace(/\r\n$/, ""),
-        ]);
-      },
-      (bytes) => ctx.onBytes?.(file, bytes),
-    );
-  }
-  await staging.done();
+  await stageFiles(ctx, ctx.inputs.cdrs, CDR_COLUMNS, parseCdrRow, "cdr_staging", CDR_STAGING_COLUMNS, (r, at) => [
+    ...at.head,
+    r.billMonth,
+    r.recordId,
+    r.msisdn,
+    r.service,
+    r.direction,
+    r.otherParty,
+    new Date(r.startMs).toISOString(),
+    r.durationS,
+    r.bytesUp,
+    r.bytesDown,
+    r.visitedArea,
+    at.raw,
+  ]);
   const params = [ctx.runId, shard];
   const staged = await inTransaction(ctx.database, (s) =>
     s.query<{ bill_month: string }>(
@@ -363,32 +385,15 @@ export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
  */
 export async function ingestBills(ctx: IngestContext): Promise<string[]> {
   const shard = formatShard(ctx.shard);
-  const staging = stager(ctx, "bill_staging", BILL_STAGING_COLUMNS);
-  for (const [fileSeq, file] of ctx.inputs.bills.entries()) {
-    await readCsv(join(ctx.inputs.dir, file), file, BILL_COLUMNS, (entry) => {
-      countFor(ctx, file).read += 1;
-      if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
-      const result = parseBillRow(entry.row);
-      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
-      const line = result.value;
-      if (!inShard(line.msisdn, ctx.shard)) {
-        countFor(ctx, file).otherShards += 1;
-        return undefined;
-      }
-      return staging.add([
-        ctx.runId,
-        shard,
-        file,
-        fileSeq,
-        entry.line,
-        line.billMonth,
-        line.msisdn,
-        line.itemKey,
-        formatCents(line.cents),
-      ]);
-    });
-  }
-  await staging.done();
+  await stageFiles(
+    ctx,
+    ctx.inputs.bills,
+    BILL_COLUMNS,
+    parseBillRow,
+    "bill_staging",
+    BILL_STAGING_COLUMNS,
+    (line, at) => [...at.head, line.billMonth, line.msisdn, line.itemKey, formatCents(line.cents)],
+  );
   return inTransaction(ctx.database, async (s) => {
     const params = [ctx.runId, shard];
     await s.query(

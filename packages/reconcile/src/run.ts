@@ -95,12 +95,22 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
   };
   const ingest = { database, runId, inputs, shard, quarantine, counts, onBytes };
   try {
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = (phase: string) => {
+      const at = performance.now();
+      phases[phase] = Math.round(at - mark);
+      mark = at;
+    };
     await clearStaging(ingest);
     const { catalogue, digest: catalogueDigest } = await loadCatalogue(ingest);
     const periods = await loadSubscribers(ingest);
     const subscriptions = await loadSubscriptions(ingest);
+    lap("reference_data");
     const cdrMonths = await ingestCdrs(ingest);
+    lap("cdrs");
     const billMonths = await ingestBills(ingest);
+    lap("bills");
     const quarantineByReason = await quarantine.writeCsv(join(options.outDir, "quarantine.csv"));
 
     const ctx: MonthContext = {
@@ -172,6 +182,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     while (pending.length > 0) await settle();
     await discrepanciesOut.close();
     await creditsOut.close();
+    lap("rate_diff_credit");
     await clearStaging(ingest);
 
     const finished = now();
@@ -187,6 +198,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         quarantineByReason,
         months,
         durationMs: finished.getTime() - started.getTime(),
+        phasesMs: phases,
       },
       totals,
     );

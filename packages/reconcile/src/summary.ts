@@ -50,6 +50,8 @@ export interface SummaryContext {
   readonly quarantineByReason: ReadonlyMap<string, number>;
   readonly months: readonly string[];
   readonly durationMs: number;
+  /** Wall time of each phase, for operators and benchmarks. */
+  readonly phasesMs: Readonly<Record<string, number>>;
 }
 
 export function buildSummary(ctx: SummaryContext, totals: RunTotals) {
@@ -126,6 +128,7 @@ export function buildSummary(ctx: SummaryContext, totals: RunTotals) {
       })),
     },
     duration_ms: ctx.durationMs,
+    phases_ms: ctx.phasesMs,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
