@@ -12,6 +12,7 @@ import {
   shardOption,
 } from "./options.js";
 import { reconcileCommand } from "./reconcile-command.js";
+import { replayCommand } from "./replay-command.js";
 
 const databaseOption = () =>
   new Option(
@@ -61,7 +62,7 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     .option("--evidence <dir>", "write the inputs used and the result into DIR")
     .option("--issue", "issue any credit still owed, through the same ledger as the nightly run")
     .addOption(databaseOption())
-    .action((opts) => run(() => notYet("replay", "issue 6")(opts, io)));
+    .action((opts) => run(() => replayCommand(opts, io)));
 
   program
     .command("serve")

@@ -3,6 +3,8 @@ import type { ColumnType, Generated } from "kysely";
 /** `numeric` money columns travel as exact decimal strings, never floats. */
 type Money = string;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamp the database fills in (DEFAULT now()). */
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
 
 export interface CataloguesTable {
@@ -10,7 +12,7 @@ export interface CataloguesTable {
   digest: string;
   /** The catalogue exactly as loaded (tariffs.json), so a replay reads the same bytes. */
   document: string;
-  loaded_at: Generated<Timestamp>;
+  loaded_at: GeneratedTimestamp;
 }
 
 export interface SubscriberPeriodsTable {
@@ -115,7 +117,7 @@ export interface CreditLedgerTable {
   run_id: string;
   input_digests: Json<Record<string, string>>;
   catalogue_digest: string;
-  issued_at: Generated<Timestamp>;
+  issued_at: GeneratedTimestamp;
 }
 
 export interface QuarantinedRowsTable {
@@ -158,14 +160,14 @@ export interface ServiceCredentialsTable {
   msisdn: string;
   /** `scrypt$N$r$p$salt$hash`, never the password. */
   password_hash: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface KiosksTable {
   kiosk_id: string;
   key_hash: string;
   name: string;
-  registered_at: Generated<Timestamp>;
+  registered_at: GeneratedTimestamp;
 }
 
 export interface AccessLogTable {

@@ -1,3 +1,4 @@
+export { canonicalJson, seal } from "./canonical.js";
 export {
   DISCREPANCY_CLASSES,
   type Discrepancy,
@@ -6,6 +7,7 @@ export {
   REFUNDING_CLASSES,
 } from "./diff.js";
 export { InputError } from "./errors.js";
+export { writeEvidence } from "./evidence.js";
 export {
   type GenerateOptions,
   type GenerateSummary,
@@ -14,6 +16,15 @@ export {
   MAX_SUBSCRIBERS,
 } from "./generate/index.js";
 export { accountFor, creditId, idempotencyKey, planCredits } from "./ledger.js";
+export { type CreditProvenance, issueCredits } from "./ledger-store.js";
+export {
+  computeReplay,
+  loadReplayInputs,
+  type Replay,
+  type ReplayDocument,
+  ReplayError,
+  type ReplayInputs,
+} from "./replay.js";
 export { type Progress, type ReconcileOptions, reconcile } from "./run.js";
 export { formatShard, inShard, msisdnHash, parseShard, type Shard, WHOLE_RUN } from "./shard.js";
 export type { Summary } from "./summary.js";

@@ -1,4 +1,4 @@
-import { type BillingDatabase, type CdrsTable, inTransaction, type RawSession, type SqlValue } from "@billing/db";
+import { type BillingDatabase, type CdrsTable, inTransaction, type RawSession } from "@billing/db";
 import {
   type Catalogue,
   type Directory,
@@ -22,6 +22,7 @@ import {
   planCredits,
   type RefundKey,
 } from "./ledger.js";
+import { issueCredits } from "./ledger-store.js";
 import { formatShard, inShard, type Shard } from "./shard.js";
 
 export interface MonthContext {
@@ -197,7 +198,11 @@ export async function reconcileChunk(
   const issued = await inTransaction(ctx.database, async (session) => {
     await storeItems(session, ctx.runId, billMonth, msisdns, items);
     await storeDiscrepancies(session, ctx, billMonth, msisdns, discrepancies);
-    return issueCredits(session, ctx, planned);
+    return issueCredits(session, planned, {
+      runId: ctx.runId,
+      inputDigests: ctx.inputDigests,
+      catalogueDigest: ctx.catalogueDigest,
+    });
   });
   return {
     items,
@@ -339,70 +344,4 @@ async function storeDiscrepancies(
       d.explanation,
     ]),
   );
-}
-
-const CREDIT_COLUMNS = [
-  "credit_id",
-  "idempotency_key",
-  "issue_seq",
-  "account_id",
-  "msisdn",
-  "bill_month",
-  "item_key",
-  "occurrence",
-  "class",
-  "overcharge",
-  "compensation",
-  "refund",
-  "owed_total",
-  "settle_to",
-  "run_id",
-  "input_digests",
-  "catalogue_digest",
-];
-const CREDIT_BATCH = 1_000;
-
-/**
- * Inserts the planned credits; a credit some other process (or an earlier,
- * interrupted run) already inserted conflicts on (idempotency_key, issue_seq)
- * and is skipped, so each is issued exactly once. Returns those this call inserted.
- */
-async function issueCredits(session: RawSession, ctx: MonthContext, planned: readonly PlannedCredit[]) {
-  const inserted = new Set<string>();
-  const digests = JSON.stringify(ctx.inputDigests);
-  for (let i = 0; i < planned.length; i += CREDIT_BATCH) {
-    const batch = planned.slice(i, i + CREDIT_BATCH);
-    const params: SqlValue[] = [];
-    const tuples = batch.map((c) => {
-      const values: SqlValue[] = [
-        c.creditId,
-        c.idempotencyKey,
-        c.issueSeq,
-        c.account.accountId,
-        c.key.msisdn,
-        c.key.billMonth,
-        c.key.itemKey,
-        c.key.occurrence,
-        c.class,
-        formatCents(c.overchargeCents),
-        formatCents(c.overchargeCents),
-        formatCents(c.refundCents),
-        formatCents(c.owedTotalCents),
-        c.account.settleTo,
-        ctx.runId,
-        digests,
-        ctx.catalogueDigest,
-      ];
-      const start = params.length;
-      params.push(...values);
-      return `(${values.map((_, j) => `$${start + j + 1}`).join(", ")})`;
-    });
-    const rows = await session.query<{ credit_id: string }>(
-      `INSERT INTO credit_ledger (${CREDIT_COLUMNS.join(", ")}) VALUES ${tuples.join(", ")}
-       ON CONFLICT DO NOTHING RETURNING credit_id`,
-      params,
-    );
-    for (const r of rows) inserted.add(r.credit_id);
-  }
-  return planned.filter((c) => inserted.has(c.creditId));
 }

@@ -1,0 +1,122 @@
+import { randomBytes } from "node:crypto";
+import { chooseTarget, inTransaction, openDatabase } from "@billing/db";
+import {
+  computeReplay,
+  issueCredits,
+  loadReplayInputs,
+  type ReplayDocument,
+  ReplayError,
+  writeEvidence,
+} from "@billing/reconcile";
+import { EXIT } from "./exit-codes.js";
+import type { Io } from "./io.js";
+
+export interface ReplayArgs {
+  readonly msisdn: string;
+  readonly month: string;
+  readonly json?: boolean;
+  readonly evidence?: string;
+  readonly issue?: boolean;
+  readonly database?: string;
+}
+
+/**
+ * An auditor's replay of one subscriber-month (reconcile.md, Replay): reads
+ * only stored inputs, recomputes, and changes the ledger only with --issue.
+ */
+export async function replayCommand(args: ReplayArgs, io: Io): Promise<number> {
+  const database = await openDatabase(chooseTarget(args.database, io.env));
+  try {
+    let inputs = await loadReplayInputs(database, args.msisdn, args.month);
+    let replay = computeReplay(inputs);
+    let issuedNow = 0;
+    if (args.issue && replay.owed.length > 0) {
+      const before = replay.sha256;
+      const issued = await inTransaction(database, (session) =>
+        issueCredits(session, replay.owed, {
+          runId: `replay-${io
+            .now()
+            .toISOString()
+            .replace(/[-:]/g, "")
+            .replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`,
+          inputDigests: { "replay.sha256": before },
+          catalogueDigest: inputs.catalogueDigest,
+        }),
+      );
+      issuedNow = issued.length;
+      inputs = await loadReplayInputs(database, args.msisdn, args.month);
+      replay = computeReplay(inputs);
+    }
+    if (args.evidence) await writeEvidence(args.evidence, inputs, replay);
+    io.stdout(args.json ? `${replay.json}\n` : humanReplay(replay.document, replay.sha256));
+    if (args.issue) io.stderr(`billing replay: issued ${issuedNow} credit(s) still owed\n`);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ReplayError) {
+      io.stderr(`billing replay: ${error.message}\n`);
+      return EXIT.problems;
+    }
+    throw error;
+  } finally {
+    await database.close();
+  }
+}
+
+const COLUMNS = [
+  ["time", "start_time"],
+  ["item", "item_key"],
+  ["service", "service"],
+  ["other party", "other_party"],
+  ["category", "category"],
+  ["units", "units"],
+  ["allowance", "allowance_used"],
+  ["correct", "expected"],
+  ["billed", "billed"],
+  ["class", "class"],
+  ["refund owed", "refund_owed"],
+  ["issued", "refund_issued"],
+  ["rule", "rule"],
+] as const;
+
+/** A readable table of every item, then the totals and the digest. */
+export function humanReplay(doc: ReplayDocument, sha256: string): string {
+  const cell = (row: Record<string, unknown>, key: string) => {
+    const value = row[key];
+    if (value === null || value === undefined) return "";
+    if (key === "start_time") return String(value).slice(5, 19).replace("T", " ");
+    if (key === "item_key" && (row.occurrence as number) > 1) return `${value} #${row.occurrence}`;
+    return String(value);
+  };
+  const rows = doc.items.map((r) => COLUMNS.map(([, key]) => cell(r, key)));
+  const widths = COLUMNS.map(([title], i) =>
+    i === COLUMNS.length - 1 ? 0 : Math.max(title.length, ...rows.map((r) => (r[i] as string).length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) =>
+        i === cells.length - 1
+          ? c
+          : /^-?\d+\.\d\d$/.test(c)
+            ? c.padStart(widths[i] as number)
+            : c.padEnd(widths[i] as number),
+      )
+      .join("  ")
+      .trimEnd();
+  const t = doc.totals;
+  const account = doc.account
+    ? `account ${doc.account.account_id}, plan ${doc.account.plan_id}, credits to ${doc.account.settle_to}`
+    : "no account";
+  return [
+    `Replay of ${doc.msisdn} in ${doc.bill_month} (${account}); times in UTC+8`,
+    `inputs: ${doc.inputs.cdrs} CDRs, ${doc.inputs.bill_lines} bill lines, ${doc.inputs.plan_periods} plan periods, ${doc.inputs.subscriptions} subscriptions, ${doc.inputs.credits} credits issued; catalogue ${doc.catalogue_sha256.slice(0, 12)}`,
+    "",
+    line(COLUMNS.map(([title]) => title)),
+    ...rows.map(line),
+    "",
+    `correct total ${t.expected}, billed total ${t.billed}, ${t.discrepancies} discrepancies`,
+    `double refunds owed ${t.refund_owed}, already issued ${t.refund_issued}, still owed ${t.refund_still_owed}` +
+      (t.over_credited_keys > 0 ? `; ${t.over_credited_keys} key(s) over-credited, for review` : ""),
+    `sha256 ${sha256}`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,95 @@
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { formatCents, formatTimestamp } from "@billing/rating";
+import { csvLine } from "./csv.js";
+import { evidenceCdrRows, type Replay, type ReplayInputs } from "./replay.js";
+import { BILL_COLUMNS, CDR_COLUMNS, SUBSCRIBER_COLUMNS, SUBSCRIPTION_COLUMNS } from "./row-parsers.js";
+
+const csv = (header: readonly string[], rows: readonly (readonly string[])[]) =>
+  [header, ...rows].map((r) => csvLine(r)).join("");
+
+/**
+ * The stored inputs a replay read, as the files of an input folder of
+ * `billing reconcile` (so the month can be re-checked with the tool itself or
+ * by hand), with the credits already issued and the quarantined record ids.
+ * Their bytes are what `inputs_sha256` of the replay hashes.
+ */
+export function evidenceFiles(inputs: ReplayInputs): Record<string, string> {
+  const month = inputs.billMonth.replace("-", "");
+  const periods = [...inputs.periods, ...inputs.groupPeriods];
+  const t = (ms: number | null) => (ms === null ? "" : formatTimestamp(ms));
+  return {
+    "tariffs.json": inputs.catalogueText,
+    "subscribers.csv": csv(
+      SUBSCRIBER_COLUMNS,
+      periods.map((p) => [
+        p.msisdn,
+        p.accountId,
+        p.planId,
+        p.activeFrom,
+        p.activeTo ?? "",
+        p.homeArea,
+        p.vpmnGroup ?? "",
+        p.payment,
+      ]),
+    ),
+    "subscriptions.csv": csv(
+      SUBSCRIPTION_COLUMNS,
+      inputs.subscriptions.map((s) => [s.msisdn, s.productId, t(s.orderedMs), t(s.confirmedMs), t(s.cancelledMs)]),
+    ),
+    [`cdr-${inputs.msisdn}-${month}.csv`]: csv(CDR_COLUMNS, evidenceCdrRows(inputs)),
+    [`boss-bill-${month}-${inputs.msisdn}.csv`]: csv(
+      BILL_COLUMNS,
+      inputs.billLines.map((l) => [inputs.billMonth, inputs.msisdn, l.itemKey, formatCents(l.cents)]),
+    ),
+    "credits-issued.csv": csv(
+      ["credit_id", "idempotency_key", "issue_seq", "item_key", "occurrence", "class", "refund", "run_id"],
+      inputs.credits.map((c) => [
+        c.creditId,
+        c.idempotencyKey,
+        String(c.issueSeq),
+        c.itemKey,
+        String(c.occurrence),
+        c.class,
+        formatCents(c.refundCents),
+        c.runId,
+      ]),
+    ),
+    "quarantined-records.csv": csv(["record_id", "reason"], [...inputs.quarantined.entries()]),
+  };
+}
+
+/** SHA-256 over the evidence files, by name: what `inputs_sha256` is. */
+export function evidenceDigest(files: Readonly<Record<string, string>>): string {
+  const hash = createHash("sha256");
+  for (const name of Object.keys(files).sort()) hash.update(`${name}\u0000${files[name]}\u0000`);
+  return hash.digest("hex");
+}
+
+/** Writes the evidence pack: the input files, the result, and how to re-check both. */
+export async function writeEvidence(dir: string, inputs: ReplayInputs, replay: Replay): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files: Record<string, string> = {
+    ...evidenceFiles(inputs),
+    "replay.json": `${replay.json}\n`,
+    "README.txt": [
+      `Evidence of the replay of ${inputs.msisdn} in ${inputs.billMonth}, sha256 ${replay.sha256}.`,
+      "",
+      "tariffs.json, subscribers.csv, subscriptions.csv, cdr-*.csv and boss-bill-*.csv are the stored inputs the",
+      "replay read, in the formats of the specification. subscribers.csv also holds the periods of the",
+      "subscriber's VPMN group mates, which decide the group category of calls.",
+      "",
+      "To re-check: `billing reconcile --in <this folder> --out <dir>` on an empty database recomputes the",
+      `month; its discrepancies.csv lists, for ${inputs.msisdn}, the same discrepancies as replay.json (rows of`,
+      "group mates are theirs to ignore: only their plan periods are here, not their bills; credits-issued.csv",
+      "and quarantined-records.csv are what the ledger and earlier runs held, which a fresh database does not).",
+      "To check the digests: inputs_sha256 in replay.json is the SHA-256 over every other file here but",
+      "replay.json and README.txt, by name in code-unit order, each as name, NUL, content, NUL; sha256 is the",
+      "SHA-256 of replay.json without its last field.",
+      "",
+    ].join("\n"),
+  };
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+  return Object.keys(files);
+}
