@@ -23,7 +23,7 @@ const work = mkdtempSync(join(tmpdir(), "bench-reconcile-"));
 const input = join(work, "in");
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): void {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
+  const result = spawnSync(process.execPath, ["--max-old-space-size=768", CLI, ...args], {
     env: { ...process.env, DATABASE_URL: "", ...env },
     encoding: "utf8",
   });

@@ -21,7 +21,7 @@ const dataDir = join(work, "data");
 
 function cli(args: string[]): void {
   const env = { ...process.env, DATABASE_URL: "", BILLING_DATA_DIR: dataDir };
-  const result = spawnSync(process.execPath, [CLI, ...args], { env, encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["--max-old-space-size=768", CLI, ...args], { env, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`billing ${args[0]} failed: ${result.stderr}`);
 }
 

@@ -233,20 +233,36 @@ const BILL_STAGING_COLUMNS = [
 
 type CopyRow = (string | number | null)[];
 
-/** Rows buffered for COPY into a staging table, flushed every COPY_BATCH rows. */
+/**
+ * Rows buffered for COPY into a staging table, COPY_BATCH at a time, double
+ * buffered: the reader goes on parsing the next batch while one COPY is in
+ * flight, and waits only when a second batch is full before the first is in.
+ */
 function stager(ctx: IngestContext, table: string, columns: readonly string[]) {
   let rows: CopyRow[] = [];
-  const flush = async () => {
-    const batch = rows;
-    rows = [];
-    await inTransaction(ctx.database, (s) => s.copy(table, columns, batch));
+  let inflight: Promise<void> | null = null;
+  const copy = (batch: CopyRow[], previous: Promise<void> | null) => {
+    const next = (async () => {
+      if (previous) await previous;
+      await inTransaction(ctx.database, (s) => s.copy(table, columns, batch));
+    })();
+    next.catch(() => {}); // awaited by the reader or by done(); never left unhandled
+    return next;
   };
   return {
     add(row: CopyRow): Promise<void> | undefined {
       rows.push(row);
-      return rows.length >= COPY_BATCH ? flush() : undefined;
+      if (rows.length < COPY_BATCH) return undefined;
+      const previous = inflight;
+      inflight = copy(rows, previous);
+      rows = [];
+      return previous ?? undefined;
     },
-    done: () => (rows.length > 0 ? flush() : Promise.resolve()),
+    async done(): Promise<void> {
+      if (rows.length > 0) inflight = copy(rows, inflight);
+      rows = [];
+      await inflight;
+    },
   };
 }
 
