@@ -102,11 +102,6 @@ export function csvLine(fields: readonly string[]): string {
   return `${line}\r\n`;
 }
 
-/** Writes a line, waiting for the stream to drain when its buffer is full. */
-export async function writeLine(out: WriteStream, line: string): Promise<void> {
-  if (!out.write(line)) await new Promise<void>((resolve) => out.once("drain", resolve));
-}
-
 export function closeStream(out: WriteStream): Promise<void> {
   return new Promise((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }

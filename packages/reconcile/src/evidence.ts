@@ -1,10 +1,17 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatCents, formatTimestamp } from "@billing/rating";
+import { formatCents } from "@billing/rating";
 import { csvLine } from "./csv.js";
 import { evidenceCdrRows, type Replay, type ReplayInputs } from "./replay.js";
-import { BILL_COLUMNS, CDR_COLUMNS, SUBSCRIBER_COLUMNS, SUBSCRIPTION_COLUMNS } from "./row-parsers.js";
+import {
+  BILL_COLUMNS,
+  CDR_COLUMNS,
+  SUBSCRIBER_COLUMNS,
+  SUBSCRIPTION_COLUMNS,
+  subscriberFields,
+  subscriptionFields,
+} from "./row-parsers.js";
 
 const csv = (header: readonly string[], rows: readonly (readonly string[])[]) =>
   [header, ...rows].map((r) => csvLine(r)).join("");
@@ -18,26 +25,10 @@ const csv = (header: readonly string[], rows: readonly (readonly string[])[]) =>
 export function evidenceFiles(inputs: ReplayInputs): Record<string, string> {
   const month = inputs.billMonth.replace("-", "");
   const periods = [...inputs.periods, ...inputs.groupPeriods];
-  const t = (ms: number | null) => (ms === null ? "" : formatTimestamp(ms));
   return {
     "tariffs.json": inputs.catalogueText,
-    "subscribers.csv": csv(
-      SUBSCRIBER_COLUMNS,
-      periods.map((p) => [
-        p.msisdn,
-        p.accountId,
-        p.planId,
-        p.activeFrom,
-        p.activeTo ?? "",
-        p.homeArea,
-        p.vpmnGroup ?? "",
-        p.payment,
-      ]),
-    ),
-    "subscriptions.csv": csv(
-      SUBSCRIPTION_COLUMNS,
-      inputs.subscriptions.map((s) => [s.msisdn, s.productId, t(s.orderedMs), t(s.confirmedMs), t(s.cancelledMs)]),
-    ),
+    "subscribers.csv": csv(SUBSCRIBER_COLUMNS, periods.map(subscriberFields)),
+    "subscriptions.csv": csv(SUBSCRIPTION_COLUMNS, inputs.subscriptions.map(subscriptionFields)),
     [`cdr-${inputs.msisdn}-${month}.csv`]: csv(CDR_COLUMNS, evidenceCdrRows(inputs)),
     [`boss-bill-${month}-${inputs.msisdn}.csv`]: csv(
       BILL_COLUMNS,

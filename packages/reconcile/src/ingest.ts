@@ -96,6 +96,34 @@ function quarantineRow(ctx: IngestContext, file: string, line: number, reason: s
 }
 
 /**
+ * Reads one input file row by row: every row is counted, a malformed one
+ * quarantined with its reason, and each good one handed on parsed (its
+ * handler may return a promise to hold the reader back).
+ */
+function readParsed<T>(
+  ctx: IngestContext,
+  file: string,
+  required: readonly string[],
+  parse: (row: Row) => Parsed<T>,
+  onValue: (value: T, entry: { line: number; raw: string; row: Row }) => Promise<void> | undefined,
+): Promise<number> {
+  const count = countFor(ctx, file);
+  return readCsv(
+    join(ctx.inputs.dir, file),
+    file,
+    required,
+    (entry) => {
+      count.read += 1;
+      if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
+      const result = parse(entry.row);
+      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
+      return onValue(result.value, entry);
+    },
+    (bytes) => ctx.onBytes?.(file, bytes),
+  );
+}
+
+/**
  * Reads subscribers.csv whole (one row per plan period; small beside the CDRs),
  * checks the rules across each msisdn's periods, stores them, and returns the
  * accepted periods by msisdn. Every subscriber is kept, not only this shard's:
@@ -104,12 +132,8 @@ function quarantineRow(ctx: IngestContext, file: string, line: number, reason: s
 export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, PlanPeriod[]>> {
   const file = ctx.inputs.subscribers;
   const parsed: { line: number; raw: string; period: PlanPeriod }[] = [];
-  await readCsv(join(ctx.inputs.dir, file), file, SUBSCRIBER_COLUMNS, (entry) => {
-    countFor(ctx, file).read += 1;
-    if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
-    const result = parseSubscriberRow(entry.row);
-    if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
-    parsed.push({ line: entry.line, raw: entry.raw, period: result.value });
+  await readParsed(ctx, file, SUBSCRIBER_COLUMNS, parseSubscriberRow, (period, entry) => {
+    parsed.push({ line: entry.line, raw: entry.raw, period });
     return undefined;
   });
   const byMsisdn = new Map<string, typeof parsed>();
@@ -166,13 +190,9 @@ export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string,
   const file = ctx.inputs.subscriptions;
   if (!file) return bySubscriber;
   const rows: Subscription[] = [];
-  await readCsv(join(ctx.inputs.dir, file), file, SUBSCRIPTION_COLUMNS, (entry) => {
-    countFor(ctx, file).read += 1;
-    if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
-    const result = parseSubscriptionRow(entry.row);
-    if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
-    rows.push(result.value);
-    bySubscriber.set(result.value.msisdn, [...(bySubscriber.get(result.value.msisdn) ?? []), result.value]);
+  await readParsed(ctx, file, SUBSCRIPTION_COLUMNS, parseSubscriptionRow, (subscription) => {
+    rows.push(subscription);
+    bySubscriber.set(subscription.msisdn, [...(bySubscriber.get(subscription.msisdn) ?? []), subscription]);
     return undefined;
   });
   for (let i = 0; i < rows.length; i += 1000) {
@@ -200,36 +220,9 @@ export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string,
 
 const COPY_BATCH = 10_000;
 
-const CDR_STAGING_COLUMNS = [
-  "run_id",
-  "shard",
-  "file",
-  "file_seq",
-  "line",
-  "bill_month",
-  "record_id",
-  "msisdn",
-  "service",
-  "direction",
-  "other_party",
-  "start_time",
-  "duration_s",
-  "bytes_up",
-  "bytes_down",
-  "visited_area",
-  "raw",
-];
-const BILL_STAGING_COLUMNS = [
-  "run_id",
-  "shard",
-  "file",
-  "file_seq",
-  "line",
-  "bill_month",
-  "msisdn",
-  "item_key",
-  "amount",
-];
+const STAGING_HEAD = ["run_id", "shard", "file", "file_seq", "line"];
+const CDR_STAGING_COLUMNS = [...STAGING_HEAD, "bill_month", ...CDR_COLUMNS, "raw"];
+const BILL_STAGING_COLUMNS = [...STAGING_HEAD, ...BILL_COLUMNS];
 
 type CopyRow = (string | number | null)[];
 
@@ -289,25 +282,14 @@ async function stageFiles<T extends { readonly msisdn: string }>(
   const shard = formatShard(ctx.shard);
   const staging = stager(ctx, table, columns);
   for (const [fileSeq, file] of files.entries()) {
-    const count = countFor(ctx, file);
-    await readCsv(
-      join(ctx.inputs.dir, file),
-      file,
-      required,
-      (entry) => {
-        count.read += 1;
-        if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
-        const result = parse(entry.row);
-        if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
-        if (!inShard(result.value.msisdn, ctx.shard)) {
-          count.otherShards += 1;
-          return undefined;
-        }
-        const raw = entry.raw.replace(/\r\n$/, "");
-        return staging.add(toRow(result.value, { head: [ctx.runId, shard, file, fileSeq, entry.line], raw }));
-      },
-      (bytes) => ctx.onBytes?.(file, bytes),
-    );
+    await readParsed(ctx, file, required, parse, (value, entry) => {
+      if (!inShard(value.msisdn, ctx.shard)) {
+        countFor(ctx, file).otherShards += 1;
+        return undefined;
+      }
+      const raw = entry.raw.replace(/\r\n$/, "");
+      return staging.add(toRow(value, { head: [ctx.runId, shard, file, fileSeq, entry.line], raw }));
+    });
   }
   await staging.done();
 }

@@ -1,6 +1,7 @@
 import {
   billMonthOf,
   type Direction,
+  formatTimestamp,
   type PlanPeriod,
   parseCents,
   parseDate,
@@ -43,6 +44,17 @@ export const SUBSCRIBER_COLUMNS = [
 ] as const;
 export const SUBSCRIPTION_COLUMNS = ["msisdn", "product_id", "ordered_at", "confirmed_at", "cancelled_at"] as const;
 export const BILL_COLUMNS = ["bill_month", "msisdn", "item_key", "amount"] as const;
+
+/** A plan period as the fields of a subscribers.csv row. */
+export function subscriberFields(p: PlanPeriod): string[] {
+  return [p.msisdn, p.accountId, p.planId, p.activeFrom, p.activeTo ?? "", p.homeArea, p.vpmnGroup ?? "", p.payment];
+}
+
+/** A subscription as the fields of a subscriptions.csv row. */
+export function subscriptionFields(s: Subscription): string[] {
+  const t = (ms: number | null) => (ms === null ? "" : formatTimestamp(ms));
+  return [s.msisdn, s.productId, t(s.orderedMs), t(s.confirmedMs), t(s.cancelledMs)];
+}
 
 const MSISDN = /^1\d{10}$/;
 const WHOLE = /^\d{1,15}$/;

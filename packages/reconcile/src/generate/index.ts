@@ -1,17 +1,17 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  formatCents,
-  formatTimestamp,
-  type MonthSpan,
-  parseCatalogue,
-  parseMonth,
-  rateSubscriberMonth,
-} from "@billing/rating";
+import { formatCents, type MonthSpan, parseCatalogue, parseMonth, rateSubscriberMonth } from "@billing/rating";
 import { DISCREPANCY_CLASSES } from "../diff.js";
 import { CsvOutput } from "../outputs.js";
 import { directoryOf } from "../reconcile-months.js";
-import { BILL_COLUMNS, CDR_COLUMNS, SUBSCRIBER_COLUMNS, SUBSCRIPTION_COLUMNS } from "../row-parsers.js";
+import {
+  BILL_COLUMNS,
+  CDR_COLUMNS,
+  SUBSCRIBER_COLUMNS,
+  SUBSCRIPTION_COLUMNS,
+  subscriberFields,
+  subscriptionFields,
+} from "../row-parsers.js";
 import { bossBill, type InjectedError } from "./bill.js";
 import { generatedCatalogue } from "./catalogue.js";
 import { generatePopulation } from "./population.js";
@@ -81,27 +81,11 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   const groups = new Map<string, string[]>();
   for (const s of population) {
     for (const p of s.periods) {
-      await subscribersOut.write([
-        p.msisdn,
-        p.accountId,
-        p.planId,
-        p.activeFrom,
-        p.activeTo ?? "",
-        p.homeArea,
-        p.vpmnGroup ?? "",
-        p.payment,
-      ]);
+      await subscribersOut.write(subscriberFields(p));
       if (p.vpmnGroup) groups.set(p.vpmnGroup, [...new Set([...(groups.get(p.vpmnGroup) ?? []), p.msisdn])]);
     }
     for (const sub of s.subscriptions) {
-      const t = (ms: number | null) => (ms === null ? "" : formatTimestamp(ms));
-      await subscriptionsOut.write([
-        sub.msisdn,
-        sub.productId,
-        t(sub.orderedMs),
-        t(sub.confirmedMs),
-        t(sub.cancelledMs),
-      ]);
+      await subscriptionsOut.write(subscriptionFields(sub));
     }
   }
   await subscribersOut.close();
