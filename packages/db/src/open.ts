@@ -61,6 +61,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<BillingDatab
         }) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle connection the server ends (restart, admin command) is dropped by
+    // the pool and the next query opens another; unhandled, it would end the process.
+    pool.on("error", () => {});
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     const label = `postgres ${redact(target.url)}`;
     return finishOpen({ kind: "postgres", db, pool, pglite: null, label, close: () => db.destroy() });

@@ -38,6 +38,7 @@ export function rateData(record: UsageRecord, state: PeriodState): UsageOutcome 
   const explanation: DataExplanation = {
     kind: "data",
     plan: state.planRef,
+    roaming: record.visitedArea !== "" && record.visitedArea !== state.period.homeArea,
     bytes,
     kb,
     allowanceKb: { included: state.included.dataKb, used: coveredKb, left: state.dataKbLeft },

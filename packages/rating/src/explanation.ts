@@ -66,6 +66,8 @@ export interface SmsExplanation {
 export interface DataExplanation {
   readonly kind: "data";
   readonly plan: PlanRef;
+  /** The session was in an area other than the subscriber's home area. */
+  readonly roaming: boolean;
   readonly bytes: number;
   readonly kb: number;
   readonly allowanceKb: AllowanceUse;

@@ -24,6 +24,7 @@ export {
   type ReplayDocument,
   ReplayError,
   type ReplayInputs,
+  rateReplayInputs,
 } from "./replay.js";
 export { type Progress, type ReconcileOptions, reconcile } from "./run.js";
 export { formatShard, inShard, msisdnHash, parseShard, type Shard, WHOLE_RUN } from "./shard.js";

@@ -260,7 +260,8 @@ function catalogueOf(inputs: ReplayInputs): Catalogue {
   return parsed.catalogue;
 }
 
-function rateInputs(inputs: ReplayInputs) {
+/** Rates the stored inputs of a subscriber-month with the core (also the query service's statement). */
+export function rateReplayInputs(inputs: ReplayInputs) {
   const catalogue = catalogueOf(inputs);
   const all = [...inputs.periods, ...inputs.groupPeriods];
   const byMsisdn = new Map<string, PlanPeriod[]>();
@@ -294,7 +295,7 @@ export type ReplayDocument = ReturnType<typeof buildDocument>;
  */
 export function computeReplay(inputs: ReplayInputs): Replay {
   if (!parseMonth(inputs.billMonth)) throw new RangeError(inputs.billMonth);
-  const { month } = rateInputs(inputs);
+  const { month } = rateReplayInputs(inputs);
   if (month.items.length === 0 && inputs.billLines.length === 0 && inputs.credits.length === 0) {
     throw new ReplayError(
       "no_data",

@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
+import { reconcile } from "@billing/reconcile";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CursorError, loadStatement, pageOf } from "../src/index.js";
+
+const EXAMPLE = fileURLToPath(new URL("../../../test-data/basic", import.meta.url));
+
+describe.each(DATABASE_KINDS)("a month's statement from the stored inputs, on %s", (kind) => {
+  let scratch: ScratchDatabase;
+  let out: string;
+  beforeAll(async () => {
+    scratch = await scratchDatabase(kind);
+    out = mkdtempSync(join(tmpdir(), "billing-statement-"));
+    await reconcile({ inDir: EXAMPLE, outDir: out, database: scratch.database, runId: "night" });
+  });
+  afterAll(async () => {
+    await scratch?.drop();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it("summarises fee, subscriptions, usage by service with allowances, credits and total", async () => {
+    const statement = await loadStatement(scratch.database, "13805710001", "2026-09");
+    expect(statement?.summary).toEqual({
+      month: "2026-09",
+      monthlyFee: "58.00",
+      subscriptions: [
+        { productId: "NEWS3", charge: "0.00", rule: "NEWS3 (Mobile news) monthly 3.00, first month free = 0.00" },
+        { productId: "RING5", charge: "5.00", rule: "RING5 (Ring-back tone) monthly 5.00 = 5.00" },
+      ],
+      usage: {
+        voice: { records: 10, charge: "2.84", allowance: { included: 3, used: 3, left: 0, unit: "min" } },
+        sms: { records: 3, charge: "1.10", allowance: { included: 1, used: 1, left: 0, unit: "SMS" } },
+        data: { records: 4, charge: "1.00", allowance: { included: 1024, used: 1024, left: 0, unit: "KB" } },
+      },
+      credits: "6.88",
+      total: "67.94",
+    });
+  });
+
+  it("lists every record in start-time order with category, quantity, allowance, charge and rule", async () => {
+    const statement = await loadStatement(scratch.database, "13805710001", "2026-09");
+    const records = statement?.records ?? [];
+    expect(records.map((r) => r.recordId)).toEqual([
+      "V01",
+      "V02",
+      "V03",
+      "V04",
+      "V05",
+      "V06",
+      "V07",
+      "V08",
+      "V09",
+      "V10",
+      "S01",
+      "S02",
+      "S03",
+      "D01",
+      "D02",
+      "D03",
+      "D04",
+    ]);
+    const byId = new Map(records.map((r) => [r.recordId, r]));
+    expect(byId.get("V02")).toEqual({
+      recordId: "V02",
+      startTime: "2026-09-01T10:00:00+08:00",
+      service: "voice",
+      direction: "out",
+      otherParty: "01066668888",
+      visitedArea: "0571",
+      category: "long distance",
+      quantity: { value: 61, unit: "s" },
+      allowanceUsed: null,
+      charge: "0.50",
+      rule: "long distance to 010, 2 min × 0.25 = 0.50 (allowance used up)",
+    });
+    expect(["V01", "V05", "V07", "V08", "V09", "V10", "S03", "D01"].map((id) => byId.get(id)?.category)).toEqual([
+      "local",
+      "group",
+      "international",
+      "roaming",
+      "special",
+      null,
+      "international",
+      "local",
+    ]);
+    expect(byId.get("V01")).toMatchObject({ allowanceUsed: "3 min", charge: "0.00" });
+    expect(byId.get("V10")).toMatchObject({
+      charge: null,
+      rule: "cannot be rated: mobile prefix 1371111 is not in the number plan",
+    });
+    expect(byId.get("D03")).toMatchObject({ quantity: { value: 3072, unit: "KB" }, charge: "0.87" });
+  });
+
+  it("pages by cursor, filters by service, and refuses a cursor it did not give out", async () => {
+    const records = (await loadStatement(scratch.database, "13805710001", "2026-09"))?.records ?? [];
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const page = pageOf(records, { after, limit: 5 });
+      seen.push(...page.records.map((r) => r.recordId));
+      after = page.next;
+    } while (after);
+    expect(seen).toEqual(records.map((r) => r.recordId));
+    expect(pageOf(records, { service: "sms", limit: 10 }).records.map((r) => r.recordId)).toEqual([
+      "S01",
+      "S02",
+      "S03",
+    ]);
+    expect(() => pageOf(records, { after: "bm9wZQ", limit: 5 })).toThrow(CursorError);
+  });
+
+  it("a cursor stays put while new records arrive: no repeats, new later records at the end", async () => {
+    const first = pageOf((await loadStatement(scratch.database, "13805710001", "2026-09"))?.records ?? [], {
+      limit: 5,
+    });
+    for (const [id, at] of [
+      ["N-EARLY", "2026-09-01T08:00:00+08:00"],
+      ["N-LATE", "2026-09-29T08:00:00+08:00"],
+    ]) {
+      await sql`insert into cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time, duration_s,
+        bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
+        values ('2026-09', ${id}, '13805710001', 'sms', 'out', '13905710002', ${at}::timestamptz, 0, 0, 0, '0571', 'late.csv', 2, 'late')`.execute(
+        scratch.database.db,
+      );
+    }
+    const records = (await loadStatement(scratch.database, "13805710001", "2026-09"))?.records ?? [];
+    const rest: string[] = [];
+    let after = first.next;
+    while (after) {
+      const page = pageOf(records, { after, limit: 5 });
+      rest.push(...page.records.map((r) => r.recordId));
+      after = page.next;
+    }
+    expect(first.records.map((r) => r.recordId)).toEqual(["V01", "V02", "V03", "V04", "V05"]);
+    expect(rest[0]).toBe("V06");
+    expect(rest).not.toContain("N-EARLY");
+    expect(rest.at(-1)).toBe("N-LATE");
+  });
+
+  it("has nothing for a month or msisdn without stored data", async () => {
+    // 13500100003 was activated on 2026-09-11; an active subscriber's quiet month still has its fee.
+    expect(await loadStatement(scratch.database, "13500100003", "2026-08")).toBeNull();
+    expect((await loadStatement(scratch.database, "13805710001", "2026-03"))?.summary.total).toBe("58.00");
+    expect(await loadStatement(scratch.database, "13999999999", "2026-09")).toBeNull();
+  });
+});
