@@ -5,6 +5,8 @@ export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
   readonly stderrIsTty: boolean;
+  /** All of standard input, for secrets that must not be arguments. */
+  stdin(): Promise<string>;
 }
 
 export const processIo: Io = {
@@ -13,4 +15,9 @@ export const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   stderrIsTty: Boolean(process.stderr.isTTY),
+  async stdin() {
+    let text = "";
+    for await (const chunk of process.stdin) text += chunk;
+    return text;
+  },
 };

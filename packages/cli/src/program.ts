@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { registerKioskCommand, setPasswordCommand } from "./credential-commands.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { generateCommand } from "./generate-command.js";
 import type { Io } from "./io.js";
@@ -13,18 +14,13 @@ import {
 } from "./options.js";
 import { reconcileCommand } from "./reconcile-command.js";
 import { replayCommand } from "./replay-command.js";
+import { serveCommand } from "./serve-command.js";
 
 const databaseOption = () =>
   new Option(
     "--database <url>",
     "PostgreSQL server URL (default: DATABASE_URL, else embedded PGlite in BILLING_DATA_DIR)",
   );
-
-/** Not built yet: a clear refusal rather than a silent no-op. */
-const notYet = (name: string, issue: string) => async (_args: unknown, io: Io) => {
-  io.stderr(`billing ${name}: not available in this build yet (${issue})\n`);
-  return EXIT.problems;
-};
 
 function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Command {
   const program = new Command("billing")
@@ -68,8 +64,24 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     .command("serve")
     .description("the six-month itemized-bill query service and the kiosk page")
     .option("--port <p>", "port to listen on", portOption, 8080)
+    .option("--host <address>", "address to listen on", "127.0.0.1")
     .addOption(databaseOption())
-    .action((opts) => run(() => notYet("serve", "issue 5")(opts, io)));
+    .action((opts) => run(() => serveCommand(opts, io)));
+
+  program
+    .command("set-password")
+    .description("set a subscriber's service password (six digits, read from standard input)")
+    .requiredOption("--msisdn <n>", "the subscriber", msisdnOption)
+    .addOption(databaseOption())
+    .action((opts) => run(() => setPasswordCommand(opts, io)));
+
+  program
+    .command("register-kiosk")
+    .description("register a kiosk (or give it a new key); prints the key once")
+    .requiredOption("--id <id>", "kiosk id: letters, digits, - or _")
+    .requiredOption("--name <name>", "where it stands, e.g. a business hall")
+    .addOption(databaseOption())
+    .action((opts) => run(() => registerKioskCommand(opts, io)));
 
   program
     .command("generate")

@@ -194,6 +194,18 @@ const MIGRATIONS: Record<string, readonly string[]> = {
       session_id text)`,
     `CREATE INDEX access_log_msisdn ON access_log (msisdn, at)`,
   ],
+  "0002_sign_in": [
+    // Wrong passwords and codes counted per msisdn, per kiosk and per web
+    // client, in a window; a subject is locked when it reaches its limit.
+    `CREATE TABLE sign_in_failures (
+      scope text NOT NULL CHECK (scope IN ('msisdn', 'kiosk', 'client')),
+      subject text NOT NULL,
+      failures integer NOT NULL,
+      window_started_at timestamptz NOT NULL,
+      locked_until timestamptz,
+      PRIMARY KEY (scope, subject))`,
+    `ALTER TABLE access_log ADD COLUMN client_address text`,
+  ],
 };
 
 const provider: MigrationProvider = {

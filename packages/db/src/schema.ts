@@ -178,6 +178,15 @@ export interface AccessLogTable {
   bill_month: string | null;
   action: string;
   session_id: string | null;
+  client_address: string | null;
+}
+
+export interface SignInFailuresTable {
+  scope: "msisdn" | "kiosk" | "client";
+  subject: string;
+  failures: number;
+  window_started_at: Timestamp;
+  locked_until: Timestamp | null;
 }
 
 export interface Schema {
@@ -195,4 +204,5 @@ export interface Schema {
   service_credentials: ServiceCredentialsTable;
   kiosks: KiosksTable;
   access_log: AccessLogTable;
+  sign_in_failures: SignInFailuresTable;
 }

@@ -1,4 +1,5 @@
 export { canonicalJson, seal } from "./canonical.js";
+export { csvLine } from "./csv.js";
 export {
   DISCREPANCY_CLASSES,
   type Discrepancy,

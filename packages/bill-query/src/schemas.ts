@@ -1,0 +1,142 @@
+// JSON schemas of the API: fastify validates requests with them and
+// @fastify/swagger turns them into the OpenAPI description, so the two
+// cannot disagree.
+
+const money = { type: "string", pattern: "^-?\\d+\\.\\d{2}$", description: "yuan, two decimals" } as const;
+const month = { type: "string", description: "bill month, YYYY-MM (UTC+8)", examples: ["2026-09"] } as const;
+
+export const errorBody = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      additionalProperties: true,
+      properties: { code: { type: "string" }, message: { type: "string" } },
+    },
+  },
+} as const;
+
+const allowance = {
+  type: ["object", "null"],
+  required: ["included", "used", "left", "unit"],
+  properties: {
+    included: { type: "integer" },
+    used: { type: "integer" },
+    left: { type: "integer" },
+    unit: { type: "string", enum: ["min", "SMS", "KB"] },
+  },
+} as const;
+
+const usage = {
+  type: "object",
+  required: ["records", "charge", "allowance"],
+  properties: { records: { type: "integer" }, charge: money, allowance },
+} as const;
+
+export const summary = {
+  type: "object",
+  required: ["month", "monthlyFee", "subscriptions", "usage", "credits", "total"],
+  properties: {
+    month,
+    monthlyFee: money,
+    subscriptions: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["productId", "charge", "rule"],
+        properties: { productId: { type: "string" }, charge: money, rule: { type: "string" } },
+      },
+    },
+    usage: {
+      type: "object",
+      required: ["voice", "sms", "data"],
+      properties: { voice: usage, sms: usage, data: usage },
+    },
+    credits: { ...money, description: "double refunds credited on this month" },
+    total: { ...money, description: "what the month correctly costs under the published tariff" },
+  },
+} as const;
+
+export const record = {
+  type: "object",
+  required: [
+    "recordId",
+    "startTime",
+    "service",
+    "direction",
+    "otherParty",
+    "visitedArea",
+    "category",
+    "quantity",
+    "allowanceUsed",
+    "charge",
+    "rule",
+  ],
+  properties: {
+    recordId: { type: "string" },
+    startTime: { type: "string", description: "ISO 8601 in UTC+8" },
+    service: { type: "string", enum: ["voice", "sms", "data"] },
+    direction: { type: ["string", "null"], enum: ["in", "out", null] },
+    otherParty: { type: ["string", "null"] },
+    visitedArea: { type: ["string", "null"] },
+    category: {
+      type: ["string", "null"],
+      enum: ["local", "long distance", "roaming", "international", "group", "special", null],
+    },
+    quantity: {
+      type: "object",
+      required: ["value", "unit"],
+      properties: { value: { type: "integer" }, unit: { type: "string", enum: ["s", "KB", "SMS"] } },
+    },
+    allowanceUsed: { type: ["string", "null"] },
+    charge: { type: ["string", "null"], description: "null when the record cannot be rated" },
+    rule: { type: "string", description: "the tariff rule behind the charge, in plain words" },
+  },
+} as const;
+
+export const monthParams = {
+  type: "object",
+  required: ["month"],
+  additionalProperties: false,
+  properties: { month },
+} as const;
+
+export const recordsQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    service: { type: "string", enum: ["voice", "sms", "data"] },
+    cursor: { type: "string", maxLength: 200, description: "the `next` of the previous page" },
+    limit: { type: "integer", minimum: 1, maximum: 100, default: 20 },
+  },
+} as const;
+
+export const noQuery = { type: "object", additionalProperties: false, properties: {} } as const;
+
+export const msisdn = { type: "string", pattern: "^1\\d{10}$", description: "11-digit mobile number" } as const;
+
+export const signInBody = {
+  type: "object",
+  required: ["msisdn"],
+  additionalProperties: false,
+  properties: {
+    msisdn,
+    password: { type: "string", maxLength: 64, description: "the service password (服务密码)" },
+    code: { type: "string", maxLength: 16, description: "a one-time code sent by SMS" },
+  },
+} as const;
+
+export const codeBody = {
+  type: "object",
+  required: ["msisdn"],
+  additionalProperties: false,
+  properties: { msisdn },
+} as const;
+
+export const sessionBody = {
+  type: "object",
+  required: ["token", "msisdn", "idleSeconds"],
+  properties: { token: { type: "string" }, msisdn: { type: "string" }, idleSeconds: { type: "integer" } },
+} as const;

@@ -1,0 +1,290 @@
+import { DATABASE_KINDS } from "@billing/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STATEMENT_CSV_HEADER } from "../src/index.js";
+import { ALICE, BOB, CAROL, call, type Served, serveExample, signIn } from "./serve-fixture.js";
+
+const MONTHS = ["2026-10", "2026-09", "2026-08", "2026-07", "2026-06", "2026-05"];
+
+describe.each(DATABASE_KINDS)("the bill-query API on %s", (kind) => {
+  let served: Served;
+  beforeAll(async () => {
+    served = await serveExample(kind);
+  });
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  it("answers health and readiness, and describes itself in OpenAPI", async () => {
+    expect((await call(served, "GET", "/v1/health")).body).toEqual({ status: "ok" });
+    expect((await call(served, "GET", "/v1/ready")).body).toEqual({ status: "ready", database: kind });
+    const openapi = await call(served, "GET", "/v1/openapi.json");
+    expect(openapi.body.openapi).toBe("3.1.0");
+    expect(Object.keys(openapi.body.paths).sort()).toEqual([
+      "/v1/health",
+      "/v1/months",
+      "/v1/months/{month}",
+      "/v1/months/{month}/records",
+      "/v1/months/{month}/records.csv",
+      "/v1/ready",
+      "/v1/sessions",
+      "/v1/sessions/current",
+      "/v1/sign-in/codes",
+    ]);
+    expect(
+      openapi.body.paths["/v1/months/{month}/records"].get.parameters.map((p: { name: string }) => p.name),
+    ).toEqual(expect.arrayContaining(["month", "service", "cursor", "limit"]));
+  });
+
+  it("lists the six queryable months with their summaries", async () => {
+    const token = await signIn(served, ALICE, "K01");
+    const r = await call(served, "GET", "/v1/months", { token, kiosk: "K01" });
+    expect(r.status).toBe(200);
+    expect(r.body.months.map((m: { month: string }) => m.month)).toEqual(MONTHS);
+    const september = r.body.months[1].summary;
+    expect(september).toMatchObject({ month: "2026-09", monthlyFee: "58.00", credits: "6.88", total: "67.94" });
+    expect(september.usage.voice).toEqual({
+      records: 10,
+      charge: "2.84",
+      allowance: { included: 3, used: 3, left: 0, unit: "min" },
+    });
+    // October so far: the fee and the two subscriptions, no usage yet.
+    expect(r.body.months[0].summary.total).toBe("66.00");
+    const one = await call(served, "GET", "/v1/months/2026-09", { token, kiosk: "K01" });
+    expect(one.body).toEqual(september);
+  });
+
+  it("pages through a month's records in start-time order, filtered by service", async () => {
+    const token = await signIn(served, ALICE);
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `limit=4${cursor ? `&cursor=${cursor}` : ""}`;
+      const r = await call(served, "GET", `/v1/months/2026-09/records?${query}`, { token });
+      expect(r.status).toBe(200);
+      ids.push(...r.body.records.map((x: { recordId: string }) => x.recordId));
+      cursor = r.body.next;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBe(5);
+    expect(ids).toEqual(
+      ["V01", "V02", "V03", "V04", "V05", "V06", "V07", "V08", "V09", "V10"].concat([
+        "S01",
+        "S02",
+        "S03",
+        "D01",
+        "D02",
+        "D03",
+        "D04",
+      ]),
+    );
+    const data = await call(served, "GET", "/v1/months/2026-09/records?service=data", { token });
+    expect(data.body.records.map((x: { recordId: string }) => x.recordId)).toEqual(["D01", "D02", "D03", "D04"]);
+    expect(data.body.next).toBeNull();
+    const v02 = (await call(served, "GET", "/v1/months/2026-09/records?limit=2", { token })).body.records[1];
+    expect(v02).toEqual({
+      recordId: "V02",
+      startTime: "2026-09-01T10:00:00+08:00",
+      service: "voice",
+      direction: "out",
+      otherParty: "01066668888",
+      visitedArea: "0571",
+      category: "long distance",
+      quantity: { value: 61, unit: "s" },
+      allowanceUsed: null,
+      charge: "0.50",
+      rule: "long distance to 010, 2 min × 0.25 = 0.50 (allowance used up)",
+    });
+  });
+
+  it("exports the month as CSV", async () => {
+    const token = await signIn(served, ALICE);
+    const r = await call(served, "GET", "/v1/months/2026-09/records.csv", { token });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toContain("text/csv");
+    const lines = r.text.split("\r\n");
+    expect(lines[0]).toBe(STATEMENT_CSV_HEADER.join(","));
+    expect(lines).toHaveLength(1 + 17 + 1);
+    expect(lines[2]).toBe(
+      "2026-09-01T10:00:00+08:00,voice,out,01066668888,0571,long distance,61,s,,0.50,long distance to 010, 2 min × 0.25 = 0.50 (allowance used up)".replace(
+        /,long distance to 010, 2 min × 0.25 = 0.50 \(allowance used up\)$/,
+        ',"long distance to 010, 2 min × 0.25 = 0.50 (allowance used up)"',
+      ),
+    );
+  });
+
+  it.each([
+    ["/v1/months/2026-04", 400, "month_out_of_window"],
+    ["/v1/months/2026-11", 400, "month_out_of_window"],
+    ["/v1/months/2026-9", 400, "invalid_month"],
+    ["/v1/months/2026-13/records", 400, "invalid_month"],
+    ["/v1/months/September", 400, "invalid_month"],
+    ["/v1/months/2026-09/records?limit=0", 400, "invalid_request"],
+    ["/v1/months/2026-09/records?limit=101", 400, "invalid_request"],
+    ["/v1/months/2026-09/records?service=fax", 400, "invalid_request"],
+    ["/v1/months/2026-09/records?cursor=bm9wZQ", 400, "invalid_cursor"],
+    ["/v1/months/2026-09/records?msisdn=13805710001", 400, "invalid_request"],
+    ["/v1/nothing-here", 404, "not_found"],
+  ])("answers %s with %i %s as JSON, no stack trace", async (path, status, code) => {
+    const token = await signIn(served, ALICE);
+    const r = await call(served, "GET", path, { token });
+    expect([r.status, r.body?.error?.code]).toEqual([status, code]);
+    expect(typeof r.body.error.message).toBe("string");
+    expect(r.text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    if (code === "month_out_of_window") expect(r.body.error.queryable).toEqual(MONTHS);
+  });
+
+  it("says there is no bill for a queryable month before the subscriber joined", async () => {
+    const token = await signIn(served, CAROL);
+    const r = await call(served, "GET", "/v1/months/2026-08/records", { token });
+    expect([r.status, r.body.error.code]).toEqual([404, "no_bill"]);
+    const months = (await call(served, "GET", "/v1/months", { token })).body.months;
+    expect(months.map((m: { summary: unknown }) => m.summary !== null)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it("refuses malformed bodies and unknown kiosks with JSON errors", async () => {
+    const broken = await call(served, "POST", "/v1/sessions", { body: "{not json" });
+    expect([broken.status, broken.body.error.code]).toEqual([400, "invalid_request"]);
+    const both = await call(served, "POST", "/v1/sessions", { body: { ...ALICE, code: "123456" } });
+    expect([both.status, both.body.error.code]).toEqual([400, "invalid_request"]);
+    const stranger = await call(served, "POST", "/v1/sessions", { kiosk: "K99", body: ALICE });
+    expect([stranger.status, stranger.body.error.code]).toEqual([401, "unknown_kiosk"]);
+    const wrongKey = await call(served, "GET", "/v1/months", { kiosk: "K01", kioskKey: served.kiosks.K02 });
+    expect([wrongKey.status, wrongKey.body.error.code]).toEqual([401, "unknown_kiosk"]);
+    const anonymous = await call(served, "GET", "/v1/months/2026-09");
+    expect([anonymous.status, anonymous.body.error.code]).toEqual([401, "unauthenticated"]);
+  });
+
+  it("never shows one msisdn's data to another's session, whatever the request says", async () => {
+    const token = await signIn(served, BOB, "K01");
+    const alice = await signIn(served, ALICE, "K01");
+    const aliceCursor = (
+      await call(served, "GET", "/v1/months/2026-09/records?limit=3", { token: alice, kiosk: "K01" })
+    ).body.next as string;
+    const attempts = [
+      ["GET", "/v1/months"],
+      ["GET", "/v1/months?msisdn=13805710001"],
+      ["GET", "/v1/months/2026-09"],
+      ["GET", "/v1/months/2026-09?msisdn=13805710001"],
+      ["GET", "/v1/months/13805710001"],
+      ["GET", "/v1/months/2026-09/records"],
+      ["GET", "/v1/months/2026-09/records?msisdn=13805710001"],
+      ["GET", `/v1/months/2026-09/records?cursor=${aliceCursor}`],
+      ["GET", "/v1/months/2026-09/records.csv"],
+      ["GET", "/v1/months/2026-09/records.csv?msisdn=13805710001"],
+      ["GET", "/v1/months/2026-09/../13805710001/records"],
+      ["GET", "/v1/13805710001/months/2026-09/records"],
+      ["GET", "/v1/months/2026-09/records/13805710001"],
+      ["GET", "/v1/months/2026-09%2F..%2F13805710001"],
+    ] as const;
+    for (const [method, path] of attempts) {
+      const tries: Record<string, string>[] = [{}, { "x-msisdn": ALICE.msisdn }, { cookie: `msisdn=${ALICE.msisdn}` }];
+      for (const headers of tries) {
+        const r = await call(served, method, path, { token, kiosk: "K01", headers });
+        expect(r.text, `${method} ${path}`).not.toContain(ALICE.msisdn);
+        expect(r.text, `${method} ${path}`).not.toMatch(/"V0\d"|\bV0\d,|"S0\d"|"D0\d"/);
+      }
+    }
+    const months = await call(served, "GET", "/v1/months", { token, kiosk: "K01" });
+    expect(months.body.months[1].summary).toMatchObject({ total: "58.00", usage: { voice: { records: 0 } } });
+    const body = await call(served, "GET", "/v1/months", { token, kiosk: "K01", body: undefined });
+    expect(body.status).toBe(200);
+    // A session opened at one kiosk is refused at another, and on the web.
+    expect((await call(served, "GET", "/v1/months", { token, kiosk: "K02" })).body.error.code).toBe("unauthenticated");
+    expect((await call(served, "GET", "/v1/months", { token })).body.error.code).toBe("unauthenticated");
+    // Another's token is another's session: Bob cannot sign in as Alice with his own password.
+    const cross = await call(served, "POST", "/v1/sessions", {
+      body: { msisdn: ALICE.msisdn, password: BOB.password },
+    });
+    expect(cross.body.error.code).toBe("invalid_credentials");
+  });
+
+  it("ends a session after three idle minutes, and a sign-out at once", async () => {
+    const token = await signIn(served, ALICE);
+    served.clock.now += 170_000;
+    expect((await call(served, "GET", "/v1/months/2026-09", { token })).status).toBe(200);
+    served.clock.now += 170_000;
+    expect((await call(served, "GET", "/v1/months/2026-09", { token })).status).toBe(200);
+    served.clock.now += 181_000;
+    const late = await call(served, "GET", "/v1/months/2026-09", { token });
+    expect([late.status, late.body.error.code]).toEqual([401, "unauthenticated"]);
+    const again = await signIn(served, ALICE);
+    expect((await call(served, "DELETE", "/v1/sessions/current", { token: again })).status).toBe(204);
+    expect((await call(served, "GET", "/v1/months", { token: again })).status).toBe(401);
+  });
+
+  it("locks an msisdn after five wrong passwords, for fifteen minutes, whatever the kiosk", async () => {
+    const wrong = { msisdn: BOB.msisdn, password: "000000" };
+    for (let i = 0; i < 4; i++) {
+      const r = await call(served, "POST", "/v1/sessions", { kiosk: "K01", body: wrong });
+      expect(r.body.error.code).toBe("invalid_credentials");
+    }
+    const fifth = await call(served, "POST", "/v1/sessions", { kiosk: "K01", body: wrong });
+    expect([fifth.status, fifth.body.error.code, fifth.body.error.scope]).toEqual([429, "locked", "msisdn"]);
+    const right = await call(served, "POST", "/v1/sessions", { kiosk: "K02", body: BOB });
+    expect([right.status, right.body.error.code]).toEqual([429, "locked"]);
+    expect(right.body.error.retryAfterSeconds).toBeGreaterThan(800);
+    served.clock.now += 15 * 60_000 + 1000;
+    expect((await call(served, "POST", "/v1/sessions", { kiosk: "K02", body: BOB })).status).toBe(201);
+  });
+
+  it("locks a kiosk after twenty wrong answers, any numbers, while other kiosks go on", async () => {
+    for (let i = 0; i < 20; i++) {
+      await call(served, "POST", "/v1/sessions", {
+        kiosk: "K02",
+        body: { msisdn: `1390000${String(i).padStart(4, "0")}`, password: "111111" },
+      });
+    }
+    const r = await call(served, "POST", "/v1/sessions", { kiosk: "K02", body: ALICE });
+    expect([r.status, r.body.error.code, r.body.error.scope]).toEqual([429, "locked", "kiosk"]);
+    expect((await call(served, "POST", "/v1/sessions", { kiosk: "K01", body: ALICE })).status).toBe(201);
+    served.clock.now += 15 * 60_000 + 1000;
+    expect((await call(served, "POST", "/v1/sessions", { kiosk: "K02", body: ALICE })).status).toBe(201);
+  });
+
+  it("signs in with a one-time SMS code, once, and sends codes at most once a minute", async () => {
+    const sent = served.sms.length;
+    const ask = await call(served, "POST", "/v1/sign-in/codes", { kiosk: "K01", body: { msisdn: ALICE.msisdn } });
+    expect(ask.status).toBe(202);
+    expect(served.sms).toHaveLength(sent + 1);
+    const code = /验证码 (\d{6})/.exec(served.sms.at(-1)?.text ?? "")?.[1] as string;
+    const soon = await call(served, "POST", "/v1/sign-in/codes", { kiosk: "K01", body: { msisdn: ALICE.msisdn } });
+    expect([soon.status, soon.body.error.code]).toEqual([429, "code_too_soon"]);
+    const ok = await call(served, "POST", "/v1/sessions", { kiosk: "K01", body: { msisdn: ALICE.msisdn, code } });
+    expect(ok.status).toBe(201);
+    const reused = await call(served, "POST", "/v1/sessions", { kiosk: "K01", body: { msisdn: ALICE.msisdn, code } });
+    expect(reused.body.error.code).toBe("invalid_credentials");
+    // A number that is not a subscriber gets the same answer, and no SMS.
+    const stranger = await call(served, "POST", "/v1/sign-in/codes", { body: { msisdn: "13700000000" } });
+    expect(stranger.status).toBe(202);
+    expect(served.sms).toHaveLength(sent + 1);
+  });
+
+  it("writes every bill read to the access log: who, which month, when, from which kiosk", async () => {
+    const token = await signIn(served, ALICE, "K01");
+    await call(served, "GET", "/v1/months/2026-09/records?limit=2", { token, kiosk: "K01" });
+    await call(served, "GET", "/v1/months/2026-08/records.csv", { token, kiosk: "K01" });
+    const rows = await served.scratch.database.db
+      .selectFrom("access_log")
+      .selectAll()
+      .where("msisdn", "=", ALICE.msisdn)
+      .orderBy("id", "desc")
+      .limit(3)
+      .execute();
+    expect(rows.map((r) => [r.action, r.bill_month, r.kiosk_id, r.at.getTime()])).toEqual([
+      ["csv", "2026-08", "K01", served.clock.now],
+      ["records", "2026-09", "K01", served.clock.now],
+      ["sign_in", null, "K01", served.clock.now],
+    ]);
+    expect(new Set(rows.map((r) => r.session_id)).size).toBe(1);
+    expect(rows[0]?.session_id).not.toBe(token);
+    expect(rows[0]?.client_address).toBe("127.0.0.1");
+  });
+});
