@@ -117,7 +117,7 @@ function quantityText(r) {
 }
 
 function directionText(r) {
-  if (r.service === "data") return SERVICE.data;
+  if (r.service === "data") return "";
   if (r.service === "sms") return r.direction === "in" ? "接收" : "发送";
   return r.direction === "in" ? "被叫" : "主叫";
 }
@@ -127,7 +127,7 @@ function fillRows(tbody, records) {
   for (const r of records) {
     const row = document.createElement("tr");
     cell(row, r.startTime.slice(0, 19).replace("T", " "));
-    cell(row, `${SERVICE[r.service]} ${directionText(r)}`);
+    cell(row, `${SERVICE[r.service]} ${directionText(r)}`.trim());
     cell(row, r.category ? CATEGORY[r.category] : "");
     cell(row, r.otherParty);
     cell(row, r.visitedArea);

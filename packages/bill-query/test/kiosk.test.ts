@@ -1,0 +1,159 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ensureCdrPartitions } from "@billing/db";
+import { DATABASE_KINDS } from "@billing/db/testing";
+import { sql } from "kysely";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALICE, type Served, serveExample } from "./serve-fixture.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOTS = fileURLToPath(new URL("../../../test-results/kiosk/", import.meta.url));
+
+/** Debian's Chromium, headless; on this closed network it must not reach for Google's services. */
+async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: install Debian's package with ` +
+        "`apt-get install -y chromium fonts-noto-cjk` (.ci/run does), or set CHROMIUM_PATH",
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+describe.each(DATABASE_KINDS)("the kiosk page in headless Chromium, on %s", (kind) => {
+  let served: Served;
+  let browser: Browser;
+  let page: Page;
+  const shot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}${kind}-${name}.png`, fullPage: true });
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    served = await serveExample(kind);
+    // 25 messages in August, so its records take two pages of 20.
+    await ensureCdrPartitions(served.scratch.database, ["2026-08"]);
+    for (let i = 1; i <= 25; i++) {
+      const at = `2026-08-${String(i).padStart(2, "0")}T09:00:00+08:00`;
+      await sql`insert into cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time,
+        duration_s, bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
+        values ('2026-08', ${`A${i}`}, ${ALICE.msisdn}, 'sms', 'out', '13905710002', ${at}::timestamptz,
+        0, 0, 0, '0571', 'cdr-august.csv', ${i + 1}, 'august')`.execute(served.scratch.database.db);
+    }
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1280, height: 1024 }, locale: "zh-CN" });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+  });
+
+  it("opens in Chinese, refuses a wrong password in plain words, with large touch targets", async () => {
+    await page.goto(`${served.base}/kiosk/#kiosk=K01&key=${served.kiosks.K01}`);
+    expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
+    await expect.poll(() => page.locator("#sign-in h2").textContent()).toBe("请登录");
+    expect(new URL(page.url()).hash).toBe("");
+    for (const button of await page.locator("#sign-in button:visible").all()) {
+      const box = await button.boundingBox();
+      expect(box?.height ?? 0).toBeGreaterThanOrEqual(60);
+    }
+    await shot("1-sign-in");
+    for (const digit of ALICE.msisdn) await page.click(`.keypad button:text-is("${digit}")`);
+    expect(await page.inputValue("#msisdn")).toBe(ALICE.msisdn);
+    await page.fill("#password", "999999");
+    await page.click("#sign-in-button");
+    await expect.poll(() => page.locator("#message").textContent()).toContain("手机号码与密码");
+  });
+
+  it("signs in and lists the six months with their totals", async () => {
+    await page.fill("#password", ALICE.password);
+    await page.click("#sign-in-button");
+    await page.waitForSelector("#months:not([hidden])");
+    const months = await page.locator("#month-list button").allTextContents();
+    expect(months).toHaveLength(6);
+    expect(months[1]).toBe("2026年9月合计 67.94 元");
+    await shot("2-months");
+  });
+
+  it("shows a month's summary and records, filtered by service", async () => {
+    await page.click('#month-list button[data-month="2026-09"]');
+    await page.waitForSelector("#month:not([hidden])");
+    expect(await page.textContent("#month-title")).toBe("2026年9月 话费清单");
+    expect(await page.textContent("#summary")).toContain("本月合计67.94 元");
+    expect(await page.textContent("#summary")).toContain("双倍返还6.88 元");
+    expect(await page.locator("#record-rows tr").count()).toBe(17);
+    const v02 = page.locator("#record-rows tr").nth(1);
+    expect(await v02.locator("td").allTextContents()).toEqual([
+      "2026-09-01 10:00:00",
+      "语音 主叫",
+      "长途",
+      "01066668888",
+      "0571",
+      "1分1秒",
+      "",
+      "0.50",
+      "long distance to 010, 2 min × 0.25 = 0.50 (allowance used up)",
+    ]);
+    await shot("3-month");
+    await page.click('.filters button[data-service="data"]');
+    await expect.poll(() => page.locator("#record-rows tr").count()).toBe(4);
+    expect(await page.locator("#record-rows tr td:nth-child(2)").allTextContents()).toEqual(Array(4).fill("上网"));
+  });
+
+  it("pages through a month of more than one page, forward and back", async () => {
+    await page.click("#back-to-months");
+    await page.click('#month-list button[data-month="2026-08"]');
+    await page.waitForSelector("#month:not([hidden])");
+    await expect.poll(() => page.locator("#record-rows tr").count()).toBe(20);
+    expect(await page.isDisabled("#previous-page")).toBe(true);
+    await page.click("#next-page");
+    await expect.poll(() => page.textContent("#page-number")).toBe("第 2 页");
+    expect(await page.locator("#record-rows tr").count()).toBe(5);
+    expect(await page.locator("#record-rows tr td:first-child").first().textContent()).toBe("2026-08-21 09:00:00");
+    expect(await page.isDisabled("#next-page")).toBe(true);
+    await shot("4-second-page");
+    await page.click("#previous-page");
+    await expect.poll(() => page.locator("#record-rows tr").count()).toBe(20);
+  });
+
+  it("prints the whole month on one page view, without the kiosk's buttons", async () => {
+    await page.click("#print-view");
+    await page.waitForSelector("#print:not([hidden])");
+    expect(await page.locator("#print-rows tr").count()).toBe(25);
+    expect(await page.textContent("#print-title")).toBe("2026年8月 话费清单（138****0001）");
+    await page.emulateMedia({ media: "print" });
+    expect(await page.isVisible("#print-now")).toBe(false);
+    expect(await page.isVisible(".bar")).toBe(false);
+    await shot("5-print");
+    const pdf = await page.pdf({ format: "A4" });
+    expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+    await page.emulateMedia({ media: "screen" });
+    await page.click("#back-to-month");
+  });
+
+  it("goes back to sign-in when the session has expired, and signs out on request", async () => {
+    served.clock.now += 4 * 60_000;
+    await page.click("#next-page");
+    await page.waitForSelector("#sign-in:not([hidden])");
+    expect(await page.textContent("#message")).toContain("已自动退出");
+    expect(await page.locator("#record-rows tr").count()).toBe(0);
+    await page.fill("#msisdn", ALICE.msisdn);
+    await page.fill("#password", ALICE.password);
+    await page.click("#sign-in-button");
+    await page.waitForSelector("#months:not([hidden])");
+    await page.click("#sign-out");
+    await page.waitForSelector("#sign-in:not([hidden])");
+    expect(await page.inputValue("#msisdn")).toBe("");
+  });
+});
