@@ -25,8 +25,8 @@ export interface ServerOptions {
   readonly sms?: SmsSender;
   /** Idle minutes after which a session ends (default 3). */
   readonly sessionIdleMs?: number;
-  /** How long a rated statement is reused (default 5 s). */
-  readonly statementTtlMs?: number;
+  /** How long a rated statement may be reused while the stored data is unchanged (default 10 min). */
+  readonly statementMaxAgeMs?: number;
   readonly lockPolicy?: Readonly<Record<LockScope, LockPolicy>>;
   /** Pino logging (default on at info). */
   readonly logger?: boolean | { level: string };
@@ -60,7 +60,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const lockout = new Lockout(database, options.lockPolicy ?? DEFAULT_LOCK_POLICY);
   const codes = new OneTimeCodes(options.sms ?? logSmsSender((message) => app.log.info(message)), now);
   const kioskOk = kioskVerifier(database, now);
-  const statementOf = statementCache(database, { ttlMs: options.statementTtlMs ?? 5_000, maxEntries: 20_000, now });
+  const statementOf = statementCache(database, {
+    maxAgeMs: options.statementMaxAgeMs ?? 10 * 60_000,
+    pollMs: 1_000,
+    maxEntries: 20_000,
+    now,
+  });
   const writeAccess = accessLogWriter(database);
 
   app.decorateRequest("kioskId", null);

@@ -1,4 +1,5 @@
 import { DATABASE_KINDS } from "@billing/db/testing";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STATEMENT_CSV_HEADER } from "../src/index.js";
 import { ALICE, BOB, CAROL, call, type Served, serveExample, signIn } from "./serve-fixture.js";
@@ -265,6 +266,23 @@ describe.each(DATABASE_KINDS)("the bill-query API on %s", (kind) => {
     const stranger = await call(served, "POST", "/v1/sign-in/codes", { body: { msisdn: "13700000000" } });
     expect(stranger.status).toBe(202);
     expect(served.sms).toHaveLength(sent + 1);
+  });
+
+  it("shows new stored data within a second of a run, and not before", async () => {
+    const token = await signIn(served, CAROL);
+    const count = async () =>
+      (await call(served, "GET", "/v1/months/2026-09/records", { token })).body.records.length as number;
+    const before = await count();
+    const db = served.scratch.database.db;
+    await sql`insert into cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time, duration_s,
+      bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
+      values ('2026-09', 'LATE1', ${CAROL.msisdn}, 'sms', 'out', '13905710002', '2026-09-20T08:00:00+08:00',
+      0, 0, 0, '010', 'late.csv', 2, 'late')`.execute(db);
+    expect(await count()).toBe(before);
+    await sql`insert into runs (run_id, shard, started_at, finished_at, status, input_digests)
+      values ('late', '1/1', now(), now(), 'finished', '{}')`.execute(db);
+    served.clock.now += 1_001;
+    expect(await count()).toBe(before + 1);
   });
 
   it("writes every bill read to the access log: who, which month, when, from which kiosk", async () => {
