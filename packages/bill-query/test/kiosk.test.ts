@@ -156,4 +156,19 @@ describe.each(DATABASE_KINDS)("the kiosk page in headless Chromium, on %s", (kin
     await page.waitForSelector("#sign-in:not([hidden])");
     expect(await page.inputValue("#msisdn")).toBe("");
   });
+
+  it("signs in with a code sent by SMS", async () => {
+    await page.click("#tab-code");
+    expect(await page.isVisible("#password")).toBe(false);
+    await page.fill("#msisdn", ALICE.msisdn);
+    const sent = served.sms.length;
+    await page.click("#send-code");
+    await expect.poll(() => page.locator("#message").textContent()).toContain("验证码已发送");
+    const code = /验证码 (\d{6})/.exec(served.sms[sent]?.text ?? "")?.[1] ?? "";
+    await page.click("#code");
+    for (const digit of code) await page.click(`.keypad button:text-is("${digit}")`);
+    await page.click("#sign-in-button");
+    await page.waitForSelector("#months:not([hidden])");
+    await page.click("#sign-out");
+  });
 });
