@@ -8,18 +8,18 @@
  *   node scripts/dist/bench-query.js [subscribers=21000] [records-per-subscriber-month=40] [sessions=400] [seconds=20]
  * Needs `pnpm build`; the server is DATABASE_ADMIN_URL or postgres://postgres@127.0.0.1:5432/postgres.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { hashPassword, queryableMonths, registerKiosk } from "@billing/bill-query";
 import { openDatabase } from "@billing/db";
 import autocannon from "autocannon";
 import pLimit from "p-limit";
 import pg from "pg";
-import { fmt, seconds } from "./lib/measure.js";
+import { BILLING_CLI, runBilling as cli } from "./lib/billing.js";
+import { fmt, percentile, seconds } from "./lib/measure.js";
 
 const subscribers = Number(process.argv[2] ?? 21_000);
 const perMonth = Number(process.argv[3] ?? 40);
@@ -28,19 +28,10 @@ const duration = Number(process.argv[5] ?? 20);
 const CONNECTIONS = 32;
 const TARGET_RPS = 1_500;
 const PAGE = 20;
-const CLI = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const months = queryableMonths(Date.now());
 const name = `bench_query_${subscribers}_${perMonth}_${months[0]?.replace("-", "")}`;
 const url = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
-
-function cli(args: string[]): void {
-  const result = spawnSync(process.execPath, ["--max-old-space-size=768", CLI, ...args], {
-    env: { ...process.env, DATABASE_URL: "" },
-    encoding: "utf8",
-  });
-  if (result.status !== 0) throw new Error(`billing ${args[0]} failed: ${result.stderr}`);
-}
 
 /** Creates and fills the database unless an earlier run did. Returns how many CDRs it holds. */
 async function fill(): Promise<number> {
@@ -112,10 +103,6 @@ async function pickTargets(pool: pg.Pool): Promise<Target[]> {
     .map((r, i) => ({ msisdn: r.msisdn, month: months[i % months.length] as string }));
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
 /** The baseline: the page's bare keyset query on the same connections count, no service in between. */
 async function bareSql(
   pool: pg.Pool,
@@ -139,12 +126,11 @@ async function bareSql(
       }
     }),
   );
-  latencies.sort((a, b) => a - b);
   return { rps: latencies.length / duration, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 function startServer(): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", "--database", url], {
+  const child = spawn(process.execPath, [BILLING_CLI, "serve", "--port", "0", "--database", url], {
     env: { ...process.env, LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -214,7 +200,6 @@ try {
       }),
     ),
   );
-  firstPage.sort((a, b) => a - b);
   console.log(
     `  signed in ${targets.length} sessions and walked ${requests.length} pages in ${seconds(start).toFixed(1)} s; ` +
       `first page of a month (reads and rates it): p50 ${percentile(firstPage, 50).toFixed(1)} ms, ` +

@@ -6,29 +6,19 @@
  *   node scripts/dist/bench-reconcile.js [subscribers=50000] [records-per-subscriber=40] [pglite|postgres|both]
  * Needs `pnpm build`; the server is DATABASE_ADMIN_URL or postgres://postgres@127.0.0.1:5432/postgres.
  */
-import { spawnSync } from "node:child_process";
 import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { runBilling as cli } from "./lib/billing.js";
 import { fmt, seconds } from "./lib/measure.js";
 
 const subscribers = Number(process.argv[2] ?? 50_000);
 const perSubscriber = Number(process.argv[3] ?? 40);
 const which = process.argv[4] ?? "both";
-const CLI = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const work = mkdtempSync(join(tmpdir(), "bench-reconcile-"));
 const input = join(work, "in");
-
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): void {
-  const result = spawnSync(process.execPath, ["--max-old-space-size=768", CLI, ...args], {
-    env: { ...process.env, DATABASE_URL: "", ...env },
-    encoding: "utf8",
-  });
-  if (result.status !== 0) throw new Error(`billing ${args[0]} failed: ${result.stderr}`);
-}
 
 /** The baseline: stream every CDR file and split it into rows and fields, nothing more. */
 async function readAndSplit(): Promise<number> {

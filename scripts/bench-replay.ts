@@ -4,29 +4,20 @@
  * inputs, rate, diff, seal), beside a baseline of the reads alone in the same
  * run. Usage: node scripts/dist/bench-replay.js [records-per-subscriber=3000] [subscribers=20]
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { openDatabase } from "@billing/db";
 import { computeReplay, loadReplayInputs } from "@billing/reconcile";
-import { fmt, seconds } from "./lib/measure.js";
+import { runBilling } from "./lib/billing.js";
+import { fmt, percentile, seconds } from "./lib/measure.js";
 
 const perSubscriber = Number(process.argv[2] ?? 3000);
 const subscribers = Number(process.argv[3] ?? 20);
-const CLI = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "bench-replay-"));
 const dataDir = join(work, "data");
 
-function cli(args: string[]): void {
-  const env = { ...process.env, DATABASE_URL: "", BILLING_DATA_DIR: dataDir };
-  const result = spawnSync(process.execPath, ["--max-old-space-size=768", CLI, ...args], { env, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`billing ${args[0]} failed: ${result.stderr}`);
-}
-
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
+const cli = (args: string[]) => runBilling(args, { BILLING_DATA_DIR: dataDir });
 
 try {
   cli([

@@ -34,3 +34,9 @@ export function fmt(n: number): string {
 export function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
+
+/** The p-th percentile (nearest rank) of unsorted samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}

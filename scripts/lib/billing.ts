@@ -1,0 +1,17 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** The built `billing` command (`pnpm build` first). */
+export const BILLING_CLI = fileURLToPath(new URL("../../../packages/cli/dist/main.js", import.meta.url));
+
+/**
+ * Runs `billing` to completion with the heap bound of its shebang, on the
+ * embedded database unless `env` names a server; throws with its stderr when it fails.
+ */
+export function runBilling(args: readonly string[], env: NodeJS.ProcessEnv = {}): void {
+  const result = spawnSync(process.execPath, ["--max-old-space-size=768", BILLING_CLI, ...args], {
+    env: { ...process.env, DATABASE_URL: "", ...env },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`billing ${args[0]} failed: ${result.stderr}`);
+}
