@@ -37,18 +37,18 @@ export class Lockout {
     subjects: readonly LockSubject[],
     nowMs: number,
   ): Promise<{ until: number; scope: LockScope } | null> {
-    let found: { until: number; scope: LockScope } | null = null;
-    for (const s of subjects) {
-      const row = await this.database.db
-        .selectFrom("sign_in_failures")
-        .select("locked_until")
-        .where("scope", "=", s.scope)
-        .where("subject", "=", s.subject)
-        .executeTakeFirst();
-      const until = row?.locked_until?.getTime() ?? 0;
-      if (until > nowMs && (!found || until > found.until)) found = { until, scope: s.scope };
-    }
-    return found;
+    if (subjects.length === 0) return null;
+    const row = await this.database.db
+      .selectFrom("sign_in_failures")
+      .select(["scope", "locked_until"])
+      .where((eb) => eb.or(subjects.map((s) => eb.and([eb("scope", "=", s.scope), eb("subject", "=", s.subject)]))))
+      .where("locked_until", ">", new Date(nowMs))
+      .orderBy("locked_until", "desc")
+      // On a tie the number's own lock is the one to report.
+      .orderBy(sql`scope = 'msisdn'`, "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row?.locked_until ? { until: row.locked_until.getTime(), scope: row.scope } : null;
   }
 
   /** Counts one wrong answer against each subject, locking those that reach their limit. */

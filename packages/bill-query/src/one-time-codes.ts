@@ -45,8 +45,11 @@ export class OneTimeCodes {
   }
 
   async send(msisdn: string): Promise<void> {
+    // Codes past their validity are of no use to anyone: drop them, so the map holds only live ones.
+    const now = this.now();
+    for (const [m, p] of this.pending) if (now - p.sentMs > OneTimeCodes.VALID_MS) this.pending.delete(m);
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
-    this.pending.set(msisdn, { digest: digest(code), sentMs: this.now(), attemptsLeft: OneTimeCodes.ATTEMPTS });
+    this.pending.set(msisdn, { digest: digest(code), sentMs: now, attemptsLeft: OneTimeCodes.ATTEMPTS });
     await this.sender.send(msisdn, `【话费清单】验证码 ${code}，5分钟内有效。Your sign-in code is ${code}.`);
   }
 
