@@ -206,6 +206,25 @@ const MIGRATIONS: Record<string, readonly string[]> = {
       PRIMARY KEY (scope, subject))`,
     `ALTER TABLE access_log ADD COLUMN client_address text`,
   ],
+  "0003_lean_nightly_run": [
+    // Nothing read rated_items: the query service and the replay rate the stored
+    // inputs again, and writing two million rows a night cost a fifth of the run.
+    `DROP TABLE rated_items`,
+    // Keys compare as bytes ("C"): the code-unit order the spec asks of record_ids,
+    // and several times cheaper to index than a linguistic collation.
+    `ALTER TABLE cdrs ALTER COLUMN record_id TYPE text COLLATE "C", ALTER COLUMN msisdn TYPE text COLLATE "C"`,
+    // Partitions hold one bill month, so the subscriber index needs only the msisdn.
+    `DROP INDEX cdrs_subscriber_month`,
+    `CREATE INDEX cdrs_msisdn ON cdrs (msisdn)`,
+    `ALTER TABLE bill_lines ALTER COLUMN bill_month TYPE text COLLATE "C", ALTER COLUMN msisdn TYPE text COLLATE "C",
+       ALTER COLUMN item_key TYPE text COLLATE "C"`,
+    // Staging holds nothing between runs (a crashed run's rows are cleared when it runs
+    // again); starts arrive as epoch milliseconds, cheaper to write and to read than text.
+    `DELETE FROM cdr_staging`,
+    `ALTER TABLE cdr_staging ALTER COLUMN record_id TYPE text COLLATE "C", ALTER COLUMN msisdn TYPE text COLLATE "C",
+       DROP COLUMN start_time, ADD COLUMN start_ms bigint NOT NULL`,
+    `ALTER TABLE bill_staging ALTER COLUMN msisdn TYPE text COLLATE "C", ALTER COLUMN item_key TYPE text COLLATE "C"`,
+  ],
 };
 
 const provider: MigrationProvider = {

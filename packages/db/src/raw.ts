@@ -14,12 +14,8 @@ export type SqlValue = string | number | boolean | null | Date | readonly string
  */
 export interface RawSession {
   query<R = Record<string, unknown>>(text: string, params?: readonly SqlValue[]): Promise<R[]>;
-  /** Appends rows to a table with COPY … (FORMAT csv); `null` is SQL NULL, `""` an empty string. */
-  copy(
-    table: string,
-    columns: readonly string[],
-    rows: readonly (readonly (string | number | null)[])[],
-  ): Promise<void>;
+  /** Appends rows to a table with COPY … (FORMAT csv), given as COPY CSV text (`copyCsv`) or its UTF-8 bytes. */
+  copy(table: string, columns: readonly string[], csv: string | Uint8Array): Promise<void>;
 }
 
 export async function inTransaction<T>(
@@ -47,9 +43,9 @@ export async function inTransaction<T>(
       async query<R>(text: string, params: readonly SqlValue[] = []) {
         return (await tx.query<R>(text, params as unknown[])).rows;
       },
-      async copy(table, columns, rows) {
-        if (rows.length === 0) return;
-        const blob = new Blob([copyCsv(rows)]);
+      async copy(table, columns, csv) {
+        if (csv.length === 0) return;
+        const blob = new Blob([csv]);
         await tx.query(`COPY ${table} (${columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob });
       },
     }),
@@ -61,10 +57,10 @@ function pgSession(client: PoolClient): RawSession {
     async query<R>(text: string, params: readonly SqlValue[] = []) {
       return (await client.query(text, params as unknown[])).rows as R[];
     },
-    async copy(table, columns, rows) {
-      if (rows.length === 0) return;
+    async copy(table, columns, csv) {
+      if (csv.length === 0) return;
       const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN WITH (FORMAT csv)`));
-      await pipeline(Readable.from([copyCsv(rows)]), stream);
+      await pipeline(Readable.from([csv]), stream);
     },
   };
 }
@@ -77,10 +73,14 @@ export function copyCsv(rows: readonly (readonly (string | number | null)[])[]):
       if (i > 0) text += ",";
       const value = row[i];
       if (value === null || value === undefined) continue;
-      const s = typeof value === "number" ? String(value) : value;
-      text += s === "" || /[",\r\n\\]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+      text += typeof value === "number" ? String(value) : copyText(value);
     }
     text += "\n";
   }
   return text;
+}
+
+/** A string as one COPY CSV field: quoted when empty or when it holds a quote, comma, line end or backslash. */
+export function copyText(s: string): string {
+  return s === "" || /[",\r\n\\]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }

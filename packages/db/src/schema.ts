@@ -64,19 +64,6 @@ export interface BillLinesTable {
   source_line: number;
 }
 
-export interface RatedItemsTable {
-  bill_month: string;
-  msisdn: string;
-  item_key: string;
-  kind: "usage" | "fee" | "vas";
-  service: "voice" | "sms" | "data" | null;
-  status: string;
-  expected: Money | null;
-  start_time: Timestamp | null;
-  category: string | null;
-  run_id: string;
-}
-
 export interface DiscrepanciesTable {
   run_id: string;
   bill_month: string;
@@ -195,7 +182,6 @@ export interface Schema {
   subscriptions: SubscriptionsTable;
   cdrs: CdrsTable;
   bill_lines: BillLinesTable;
-  rated_items: RatedItemsTable;
   discrepancies: DiscrepanciesTable;
   credit_ledger: CreditLedgerTable;
   quarantined_rows: QuarantinedRowsTable;

@@ -46,7 +46,7 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
     const tables = await sql<{ n: number }>`
       select count(*)::int as n from information_schema.tables
       where table_schema = 'public' and table_name not like 'kysely%'`.execute(scratch.database.db);
-    expect(tables.rows[0]?.n).toBe(16);
+    expect(tables.rows[0]?.n).toBe(15);
   });
 
   it("returns dates, money and int8 the same way on both drivers", async () => {

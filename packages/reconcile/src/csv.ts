@@ -3,7 +3,7 @@ import Papa from "papaparse";
 import { InputError } from "./errors.js";
 import type { Row } from "./row-parsers.js";
 
-/** A data row of a CSV file, or why it is not one. `line` counts the header as line 1. */
+/** A data row of a CSV file, or why it is not one. `line` counts the header as line 1; `raw` is the record without its line end. */
 export type CsvEntry =
   | { readonly line: number; readonly row: Row; readonly raw: string }
   | { readonly line: number; readonly row: null; readonly raw: string; readonly reason: string };
@@ -55,11 +55,11 @@ export function readCsv(
         if (fields.length === header.length) {
           const row: Record<string, string> = {};
           for (let i = 0; i < header.length; i++) row[header[i] as string] = fields[i] as string;
-          entry = { line, row, raw: csvLine(fields) };
+          entry = { line, row, raw: csvRecord(fields) };
         } else {
           const blank = fields.length === 1 && fields[0] === "";
           const reason = blank ? "blank line" : `expected ${header.length} columns, found ${fields.length}`;
-          entry = { line, row: null, raw: csvLine(fields), reason };
+          entry = { line, row: null, raw: csvRecord(fields), reason };
         }
         const pending = onEntry(entry);
         if (pending) {
@@ -93,13 +93,18 @@ export function readCsv(
 
 /** One CSV record per RFC 4180, ending in CRLF. */
 export function csvLine(fields: readonly string[]): string {
+  return `${csvRecord(fields)}\r\n`;
+}
+
+/** One CSV record per RFC 4180, without a line end. */
+export function csvRecord(fields: readonly string[]): string {
   let line = "";
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i] as string;
     if (i > 0) line += ",";
     line += /[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
   }
-  return `${line}\r\n`;
+  return line;
 }
 
 export function closeStream(out: WriteStream): Promise<void> {

@@ -1,8 +1,15 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type BillingDatabase, cdrPartitionName, ensureCdrPartitions, inTransaction } from "@billing/db";
-import { type Catalogue, formatCents, type PlanPeriod, parseCatalogueText, type Subscription } from "@billing/rating";
+import { type BillingDatabase, cdrPartitionName, copyText, ensureCdrPartitions, inTransaction } from "@billing/db";
+import {
+  type Catalogue,
+  formatCents,
+  type PlanPeriod,
+  parseCatalogueText,
+  type Subscription,
+  type UsageRecord,
+} from "@billing/rating";
 import { readCsv } from "./csv.js";
 import { InputError } from "./errors.js";
 import type { InputFiles } from "./inputs.js";
@@ -89,7 +96,7 @@ function quarantineRow(ctx: IngestContext, file: string, line: number, reason: s
     file,
     line,
     reason,
-    raw: raw.replace(/\r\n$/, ""),
+    raw,
     recordId: row?.record_id || null,
     msisdn,
   });
@@ -221,20 +228,36 @@ export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string,
 const COPY_BATCH = 10_000;
 
 const STAGING_HEAD = ["run_id", "shard", "file", "file_seq", "line"];
-const CDR_STAGING_COLUMNS = [...STAGING_HEAD, "bill_month", ...CDR_COLUMNS, "raw"];
+const CDR_STAGING_COLUMNS = [
+  ...STAGING_HEAD,
+  "bill_month",
+  "record_id",
+  "msisdn",
+  "service",
+  "direction",
+  "other_party",
+  "start_ms",
+  "duration_s",
+  "bytes_up",
+  "bytes_down",
+  "visited_area",
+  "raw",
+];
 const BILL_STAGING_COLUMNS = [...STAGING_HEAD, ...BILL_COLUMNS];
 
-type CopyRow = (string | number | null)[];
-
 /**
- * Rows buffered for COPY into a staging table, COPY_BATCH at a time, double
- * buffered: the reader goes on parsing the next batch while one COPY is in
- * flight, and waits only when a second batch is full before the first is in.
+ * COPY CSV lines for a staging table, COPY_BATCH at a time, double buffered:
+ * the reader goes on parsing the next batch while one COPY is in flight, and
+ * waits only when a second batch is full before the first is in. Lines are
+ * written into the batch's bytes at once, so none outlives its row: kept as
+ * strings until the COPY they made the young generation's collections slow.
  */
 function stager(ctx: IngestContext, table: string, columns: readonly string[]) {
-  let rows: CopyRow[] = [];
+  let bytes = Buffer.allocUnsafe(1 << 22);
+  let used = 0;
+  let count = 0;
   let inflight: Promise<void> | null = null;
-  const copy = (batch: CopyRow[], previous: Promise<void> | null) => {
+  const copy = (batch: Uint8Array, previous: Promise<void> | null) => {
     const next = (async () => {
       if (previous) await previous;
       await inTransaction(ctx.database, (s) => s.copy(table, columns, batch));
@@ -242,33 +265,40 @@ function stager(ctx: IngestContext, table: string, columns: readonly string[]) {
     next.catch(() => {}); // awaited by the reader or by done(); never left unhandled
     return next;
   };
+  const take = () => {
+    const batch = bytes.subarray(0, used);
+    bytes = Buffer.allocUnsafe(bytes.length);
+    used = 0;
+    count = 0;
+    return batch;
+  };
   return {
-    add(row: CopyRow): Promise<void> | undefined {
-      rows.push(row);
-      if (rows.length < COPY_BATCH) return undefined;
+    add(line: string): Promise<void> | undefined {
+      const room = bytes.length - used;
+      if (line.length * 3 > room) {
+        const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + line.length * 3));
+        bytes.copy(grown, 0, 0, used);
+        bytes = grown;
+      }
+      used += bytes.write(line, used);
+      count += 1;
+      if (count < COPY_BATCH) return undefined;
       const previous = inflight;
-      inflight = copy(rows, previous);
-      rows = [];
+      inflight = copy(take(), previous);
       return previous ?? undefined;
     },
     async done(): Promise<void> {
-      if (rows.length > 0) inflight = copy(rows, inflight);
-      rows = [];
+      if (count > 0) inflight = copy(take(), inflight);
       await inflight;
     },
   };
 }
 
-/** Where a staged row came from: the leading staging columns, and the row as read. */
-interface StagedAt {
-  readonly head: CopyRow;
-  readonly raw: string;
-}
-
 /**
  * Streams usage files (CDRs or bills) into a staging table: every row is
  * counted, a malformed one quarantined with its reason, one of another share
- * counted apart, and the rest COPYed in batches.
+ * counted apart, and the rest COPYed in batches. `toLine` gets the staging
+ * columns every row of the file shares, as COPY CSV ending in a comma.
  */
 async function stageFiles<T extends { readonly msisdn: string }>(
   ctx: IngestContext,
@@ -277,21 +307,34 @@ async function stageFiles<T extends { readonly msisdn: string }>(
   parse: (row: Row) => Parsed<T>,
   table: string,
   columns: readonly string[],
-  toRow: (value: T, at: StagedAt) => CopyRow,
+  toLine: (value: T, head: string, entry: { line: number; raw: string }) => string,
 ): Promise<void> {
   const shard = formatShard(ctx.shard);
   const staging = stager(ctx, table, columns);
   for (const [fileSeq, file] of files.entries()) {
+    const head = `${copyText(ctx.runId)},${copyText(shard)},${copyText(file)},${fileSeq},`;
     await readParsed(ctx, file, required, parse, (value, entry) => {
       if (!inShard(value.msisdn, ctx.shard)) {
         countFor(ctx, file).otherShards += 1;
         return undefined;
       }
-      const raw = entry.raw.replace(/\r\n$/, "");
-      return staging.add(toRow(value, { head: [ctx.runId, shard, file, fileSeq, entry.line], raw }));
+      return staging.add(toLine(value, head, entry));
     });
   }
   await staging.done();
+}
+
+/**
+ * A parsed CDR as a COPY CSV line of cdr_staging. Fields the parser has
+ * checked to be digits or a fixed word go as they are; empty text is quoted
+ * (an empty string, not NULL) and only `direction` of data is NULL.
+ */
+function cdrStagingLine(r: UsageRecord & { billMonth: string }, head: string, at: { line: number; raw: string }) {
+  return (
+    `${head}${at.line},${r.billMonth},${copyText(r.recordId)},${r.msisdn},${r.service},${r.direction ?? ""},` +
+    `"${r.otherParty}",${r.startMs},${r.durationS},${r.bytesUp},${r.bytesDown},"${r.visitedArea}",` +
+    `"${at.raw.includes('"') ? at.raw.replaceAll('"', '""') : at.raw}"\n`
+  );
 }
 
 /** Drops this share's staging: before a run (what a crashed attempt left) and after it. */
@@ -307,31 +350,25 @@ export async function clearStaging(ctx: IngestContext): Promise<void> {
   });
 }
 
+/** A staged start (milliseconds since the epoch) as a timestamp, in exact integer arithmetic. */
+const START_TIME = "timestamptz '1970-01-01T00:00:00Z' + s.start_ms * interval '1 millisecond'";
+
 /**
- * Streams the CDR files into staging with COPY, then merges in the database:
- * a repeated record_id is quarantined (the first row, by file and line,
+ * Streams the CDR files into staging with COPY, for mergeCdrs to merge in
+ * the database: a repeated record_id is quarantined (the first row, by file and line,
  * stands), the rest is upserted into the month partitions (a record delivered
  * again by a later run replaces the stored one). Memory holds one COPY batch.
  * The staged rows stay until the run ends (clearStaging): they name the
- * records this run delivered, for its counts.
+ * records this run delivered, for its counts, even when another run delivers
+ * the same records again meanwhile.
  */
-export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
+export async function stageCdrs(ctx: IngestContext): Promise<void> {
+  await stageFiles(ctx, ctx.inputs.cdrs, CDR_COLUMNS, parseCdrRow, "cdr_staging", CDR_STAGING_COLUMNS, cdrStagingLine);
+}
+
+/** Merges this share's staged CDRs into `cdrs` (see stageCdrs); returns their bill months. */
+export async function mergeCdrs(ctx: IngestContext): Promise<string[]> {
   const shard = formatShard(ctx.shard);
-  await stageFiles(ctx, ctx.inputs.cdrs, CDR_COLUMNS, parseCdrRow, "cdr_staging", CDR_STAGING_COLUMNS, (r, at) => [
-    ...at.head,
-    r.billMonth,
-    r.recordId,
-    r.msisdn,
-    r.service,
-    r.direction,
-    r.otherParty,
-    new Date(r.startMs).toISOString(),
-    r.durationS,
-    r.bytesUp,
-    r.bytesDown,
-    r.visitedArea,
-    at.raw,
-  ]);
   const params = [ctx.runId, shard];
   const staged = await inTransaction(ctx.database, (s) =>
     s.query<{ bill_month: string }>(
@@ -342,13 +379,19 @@ export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
   const months = staged.map((m) => m.bill_month);
   await ensureCdrPartitions(ctx.database, months);
   await inTransaction(ctx.database, async (s) => {
-    const ranked = `SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY file_seq, line) AS rn
-      FROM cdr_staging WHERE run_id = $1 AND shard = $2`;
+    // Shares of one run merge into the same partitions: one at a time, so a
+    // record_id two shares both deliver is inserted once and then updated.
+    await s.query("SELECT pg_advisory_xact_lock(hashtext('cdrs merge'))");
+    // Fresh statistics, or the planner takes the just-loaded staging for empty.
+    await s.query("ANALYZE cdr_staging");
+    if (ctx.database.kind === "postgres") await s.query("SET LOCAL work_mem = '64MB'");
     const repeated = await s.query<{ file: string; n: number }>(
       `WITH q AS (
          INSERT INTO quarantined_rows (run_id, shard, file, line, reason, raw, record_id, msisdn, bill_month)
          SELECT run_id, shard, file, line, 'duplicate record_id ' || record_id, raw, NULL, NULL, NULL
-         FROM (${ranked}) r WHERE rn > 1
+         FROM (SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY file_seq, line) AS rn
+               FROM cdr_staging WHERE run_id = $1 AND shard = $2) r
+         WHERE rn > 1
          RETURNING file)
        SELECT file, count(*)::int AS n FROM q GROUP BY file`,
       params,
@@ -358,21 +401,39 @@ export async function ingestCdrs(ctx: IngestContext): Promise<string[]> {
       count.quarantined += n;
       count.duplicateIds += n;
     }
+    if (repeated.length > 0) {
+      await s.query(
+        `DELETE FROM cdr_staging s USING quarantined_rows q
+         WHERE q.run_id = $1 AND q.shard = $2 AND q.reason LIKE 'duplicate record_id %'
+           AND s.run_id = q.run_id AND s.shard = q.shard AND s.file = q.file AND s.line = q.line`,
+        params,
+      );
+    }
+    // A re-delivered record replaces the stored one. Updating the few stored
+    // ones and inserting the rest, in key order, is several times cheaper than
+    // INSERT … ON CONFLICT DO UPDATE, which tries every row as a conflict.
+    await s.query(
+      `UPDATE cdrs c SET
+         msisdn = s.msisdn, service = s.service, direction = s.direction, other_party = s.other_party,
+         start_time = ${START_TIME}, duration_s = s.duration_s, bytes_up = s.bytes_up, bytes_down = s.bytes_down,
+         visited_area = s.visited_area, source_file = s.file, source_line = s.line, run_id = s.run_id
+       FROM cdr_staging s
+       WHERE s.run_id = $1 AND s.shard = $2 AND c.bill_month = s.bill_month AND c.record_id = s.record_id`,
+      params,
+    );
     await s.query(
       `INSERT INTO cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time, duration_s,
          bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
-       SELECT bill_month, record_id, msisdn, service, direction, other_party, start_time, duration_s,
+       SELECT bill_month, record_id, msisdn, service, direction, other_party, ${START_TIME}, duration_s,
          bytes_up, bytes_down, visited_area, file, line, run_id
-       FROM (${ranked}) r WHERE rn = 1
-       ON CONFLICT (bill_month, record_id) DO UPDATE SET
-         msisdn = excluded.msisdn, service = excluded.service, direction = excluded.direction,
-         other_party = excluded.other_party, start_time = excluded.start_time, duration_s = excluded.duration_s,
-         bytes_up = excluded.bytes_up, bytes_down = excluded.bytes_down, visited_area = excluded.visited_area,
-         source_file = excluded.source_file, source_line = excluded.source_line, run_id = excluded.run_id`,
+       FROM cdr_staging s
+       WHERE s.run_id = $1 AND s.shard = $2
+         AND NOT EXISTS (SELECT 1 FROM cdrs c WHERE c.bill_month = s.bill_month AND c.record_id = s.record_id)
+       ORDER BY bill_month, record_id`,
       params,
     );
   });
-  await analyze(ctx, ["cdr_staging", ...months.map(cdrPartitionName)]);
+  await analyze(ctx, months.map(cdrPartitionName));
   return months;
 }
 
@@ -391,10 +452,14 @@ export async function ingestBills(ctx: IngestContext): Promise<string[]> {
     parseBillRow,
     "bill_staging",
     BILL_STAGING_COLUMNS,
-    (line, at) => [...at.head, line.billMonth, line.msisdn, line.itemKey, formatCents(line.cents)],
+    (l, head, at) => `${head}${at.line},${l.billMonth},${l.msisdn},${copyText(l.itemKey)},${formatCents(l.cents)}\n`,
   );
   const billMonths = await inTransaction(ctx.database, async (s) => {
     const params = [ctx.runId, shard];
+    // One replacement at a time: two runs replacing one subscriber's bill at
+    // once would each delete, then both insert the same lines.
+    await s.query("SELECT pg_advisory_xact_lock(hashtext('bill_lines merge'))");
+    if (ctx.database.kind === "postgres") await s.query("SET LOCAL work_mem = '64MB'");
     await s.query(
       `DELETE FROM bill_lines b USING (SELECT DISTINCT bill_month, msisdn FROM bill_staging WHERE run_id = $1 AND shard = $2) s
        WHERE b.bill_month = s.bill_month AND b.msisdn = s.msisdn`,

@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { type BillingDatabase, inTransaction } from "@billing/db";
+import { type BillingDatabase, copyCsv, inTransaction } from "@billing/db";
 import { closeStream, csvLine } from "./csv.js";
 
 export interface QuarantineEntry {
@@ -42,7 +42,9 @@ export class QuarantineSink {
       s.copy(
         "quarantined_rows",
         COLUMNS,
-        batch.map((e) => [this.runId, this.shard, e.file, e.line, e.reason, e.raw, e.recordId, e.msisdn, null]),
+        copyCsv(
+          batch.map((e) => [this.runId, this.shard, e.file, e.line, e.reason, e.raw, e.recordId, e.msisdn, null]),
+        ),
       ),
     );
   }

@@ -1,4 +1,4 @@
-import { type BillingDatabase, type CdrsTable, inTransaction, type RawSession } from "@billing/db";
+import { type BillingDatabase, copyCsv, inTransaction, type RawSession } from "@billing/db";
 import {
   type Catalogue,
   type Directory,
@@ -12,7 +12,7 @@ import {
   startOfDayMs,
   type UsageRecord,
 } from "@billing/rating";
-import type { Selectable } from "kysely";
+import { sql } from "kysely";
 import { type BilledLine, type Discrepancy, diffSubscriberMonth } from "./diff.js";
 import {
   accountFor,
@@ -110,14 +110,9 @@ export async function reconcileChunk(
   msisdns: readonly string[],
 ): Promise<ChunkResult> {
   const db = ctx.database.db;
-  const [cdrRows, lineRows, ledgerRows, quarantinedRows, stagedRows] = await Promise.all([
-    db.selectFrom("cdrs").selectAll().where("bill_month", "=", billMonth).where("msisdn", "in", msisdns).execute(),
-    db
-      .selectFrom("bill_lines")
-      .select(["msisdn", "item_key", "occurrence", "amount"])
-      .where("bill_month", "=", billMonth)
-      .where("msisdn", "in", msisdns)
-      .execute(),
+  const [usage, linesBy, ledgerRows, quarantinedRows] = await Promise.all([
+    readUsage(ctx, billMonth, msisdns),
+    readBillLines(ctx, billMonth, msisdns),
     db
       .selectFrom("credit_ledger")
       .select(["msisdn", "item_key", "occurrence", "idempotency_key", "issue_seq", "refund"])
@@ -131,17 +126,7 @@ export async function reconcileChunk(
       .where("record_id", "is not", null)
       .where("reason", "not like", "duplicate record_id%")
       .execute(),
-    db
-      .selectFrom("cdr_staging")
-      .select("record_id")
-      .where("run_id", "=", ctx.runId)
-      .where("shard", "=", formatShard(ctx.shard))
-      .where("msisdn", "in", msisdns)
-      .execute(),
   ]);
-  const recordsBy = groupBy(cdrRows.map(toUsageRecord), (r) => r.msisdn);
-  const deliveredNow = new Set(stagedRows.map((r) => r.record_id));
-  const linesBy = groupBy(lineRows, (l) => l.msisdn);
   const ledgerBy = groupBy(ledgerRows, (l) => l.msisdn);
   const quarantinedBy = groupBy(quarantinedRows, (q) => q.msisdn as string);
 
@@ -160,15 +145,11 @@ export async function reconcileChunk(
       msisdn,
       periods,
       subscriptions: ctx.subscriptions.get(msisdn) ?? [],
-      records: recordsBy.get(msisdn) ?? [],
+      records: usage.records.get(msisdn) ?? [],
       catalogue: ctx.catalogue,
       directory: ctx.directory,
     });
-    const lines: BilledLine[] = (linesBy.get(msisdn) ?? []).map((l) => ({
-      itemKey: l.item_key,
-      occurrence: l.occurrence,
-      cents: centsOf(l.amount),
-    }));
+    const lines = linesBy.get(msisdn) ?? [];
     const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
     const diff = diffSubscriberMonth(month, lines, quarantined);
     const issued = new Map<string, IssuedSoFar & { key: RefundKey }>();
@@ -183,7 +164,7 @@ export async function reconcileChunk(
     const plan = planCredits(diff.discrepancies, issued, accountFor(periods, billMonth));
     for (const item of month.items) {
       items.push(item);
-      if (item.record && deliveredNow.has(item.itemKey)) {
+      if (item.record && usage.deliveredNow.has(item.itemKey)) {
         if (item.status === "duplicate_usage") cdrDuplicates += 1;
         else cdrRated += 1;
       }
@@ -196,7 +177,6 @@ export async function reconcileChunk(
   }
 
   const issued = await inTransaction(ctx.database, async (session) => {
-    await storeItems(session, ctx.runId, billMonth, msisdns, items);
     await storeDiscrepancies(session, ctx, billMonth, msisdns, discrepancies);
     return issueCredits(session, planned, {
       runId: ctx.runId,
@@ -217,19 +197,81 @@ export async function reconcileChunk(
   };
 }
 
-export function toUsageRecord(row: Selectable<CdrsTable>): UsageRecord {
-  return {
-    recordId: row.record_id,
-    msisdn: row.msisdn,
-    service: row.service,
-    direction: row.direction,
-    otherParty: row.other_party,
-    startMs: row.start_time.getTime(),
-    durationS: row.duration_s,
-    bytesUp: row.bytes_up,
-    bytesDown: row.bytes_down,
-    visitedArea: row.visited_area,
-  };
+type UsageRow = [
+  recordId: string,
+  service: UsageRecord["service"],
+  direction: UsageRecord["direction"],
+  otherParty: string,
+  startMs: number,
+  durationS: number,
+  bytesUp: number,
+  bytesDown: number,
+  visitedArea: string,
+];
+
+/**
+ * The stored usage of a chunk's subscribers in a month, and which of it this
+ * run delivered (its staged rows: another run may have delivered the same
+ * records since). Each subscriber's records come as one JSON array: parsing
+ * it is several times cheaper than a result row per record, which made
+ * reading the chunks cost more than rating them.
+ */
+async function readUsage(
+  ctx: MonthContext,
+  billMonth: string,
+  msisdns: readonly string[],
+): Promise<{ records: Map<string, UsageRecord[]>; deliveredNow: Set<string> }> {
+  const [usage, staged] = await Promise.all([
+    sql<{ msisdn: string; records: string }>`
+      SELECT msisdn, json_agg(json_build_array(record_id, service, direction, other_party,
+        (extract(epoch FROM start_time) * 1000)::bigint, duration_s, bytes_up, bytes_down, visited_area)
+        ORDER BY start_time, record_id)::text AS records
+      FROM cdrs WHERE bill_month = ${billMonth} AND msisdn = ANY(${msisdns})
+      GROUP BY msisdn`.execute(ctx.database.db),
+    sql<{ ids: string }>`
+      SELECT coalesce(json_agg(record_id), '[]')::text AS ids FROM cdr_staging
+      WHERE run_id = ${ctx.runId} AND shard = ${formatShard(ctx.shard)} AND msisdn = ANY(${msisdns})
+        AND bill_month = ${billMonth}`.execute(ctx.database.db),
+  ]);
+  const records = new Map<string, UsageRecord[]>();
+  for (const row of usage.rows) {
+    const msisdn = row.msisdn;
+    const list = (JSON.parse(row.records) as UsageRow[]).map((r) => ({
+      recordId: r[0],
+      msisdn,
+      service: r[1],
+      direction: r[2],
+      otherParty: r[3],
+      startMs: r[4],
+      durationS: r[5],
+      bytesUp: r[6],
+      bytesDown: r[7],
+      visitedArea: r[8],
+    }));
+    records.set(msisdn, list);
+  }
+  return { records, deliveredNow: new Set(JSON.parse(staged.rows[0]?.ids ?? "[]") as string[]) };
+}
+
+/** The stored bill lines of a chunk's subscribers in a month, amounts in cents, one JSON array each (see readUsage). */
+async function readBillLines(
+  ctx: MonthContext,
+  billMonth: string,
+  msisdns: readonly string[],
+): Promise<Map<string, BilledLine[]>> {
+  const { rows } = await sql<{ msisdn: string; lines: string }>`
+    SELECT msisdn, json_agg(json_build_array(item_key, occurrence, (amount * 100)::bigint))::text AS lines
+    FROM bill_lines WHERE bill_month = ${billMonth} AND msisdn = ANY(${msisdns})
+    GROUP BY msisdn`.execute(ctx.database.db);
+  const lines = new Map<string, BilledLine[]>();
+  for (const row of rows) {
+    const list = JSON.parse(row.lines) as [string, number, number][];
+    lines.set(
+      row.msisdn,
+      list.map(([itemKey, occurrence, cents]) => ({ itemKey, occurrence, cents })),
+    );
+  }
+  return lines;
 }
 
 function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {
@@ -249,53 +291,6 @@ export function centsOf(amount: string): number {
   const [whole = "0", fraction = ""] = (negative ? amount.slice(1) : amount).split(".");
   const cents = Number(whole) * 100 + Number(fraction.padEnd(2, "0").slice(0, 2));
   return negative ? -cents : cents;
-}
-
-const RATED_ITEM_COLUMNS = [
-  "bill_month",
-  "msisdn",
-  "item_key",
-  "kind",
-  "service",
-  "status",
-  "expected",
-  "start_time",
-  "category",
-  "run_id",
-];
-
-/** Replaces the chunk's rated items: what this run computed for each item, for reports and auditors. */
-async function storeItems(
-  session: RawSession,
-  runId: string,
-  billMonth: string,
-  msisdns: readonly string[],
-  items: readonly RatedItem[],
-) {
-  await session.query("DELETE FROM rated_items WHERE bill_month = $1 AND msisdn = ANY($2)", [billMonth, msisdns]);
-  await session.copy(
-    "rated_items",
-    RATED_ITEM_COLUMNS,
-    items.map((item) => [
-      item.billMonth,
-      item.msisdn,
-      item.itemKey,
-      item.kind,
-      item.record?.service ?? null,
-      item.status,
-      item.cents === null ? null : formatCents(item.cents),
-      item.record ? new Date(item.record.startMs).toISOString() : null,
-      categoryOf(item),
-      runId,
-    ]),
-  );
-}
-
-function categoryOf(item: RatedItem): string | null {
-  const e = item.explanation;
-  if (e.kind === "voice" || e.kind === "sms") return e.category;
-  if (e.kind === "data") return "data";
-  return null;
 }
 
 const DISCREPANCY_COLUMNS = [
@@ -329,19 +324,21 @@ async function storeDiscrepancies(
   await session.copy(
     "discrepancies",
     DISCREPANCY_COLUMNS,
-    discrepancies.map((d) => [
-      ctx.runId,
-      d.billMonth,
-      d.msisdn,
-      accountFor(ctx.periods.get(d.msisdn) ?? [], d.billMonth)?.accountId ?? "",
-      d.itemKey,
-      d.occurrence,
-      d.class,
-      money(d.billedCents),
-      money(d.expectedCents),
-      money(d.differenceCents),
-      formatCents(d.refundCents),
-      d.explanation,
-    ]),
+    copyCsv(
+      discrepancies.map((d) => [
+        ctx.runId,
+        d.billMonth,
+        d.msisdn,
+        accountFor(ctx.periods.get(d.msisdn) ?? [], d.billMonth)?.accountId ?? "",
+        d.itemKey,
+        d.occurrence,
+        d.class,
+        money(d.billedCents),
+        money(d.expectedCents),
+        money(d.differenceCents),
+        formatCents(d.refundCents),
+        d.explanation,
+      ]),
+    ),
   );
 }

@@ -7,10 +7,11 @@ import {
   clearStaging,
   type FileCount,
   ingestBills,
-  ingestCdrs,
   loadCatalogue,
   loadSubscribers,
   loadSubscriptions,
+  mergeCdrs,
+  stageCdrs,
 } from "./ingest.js";
 import { findInputs, inputDigests } from "./inputs.js";
 import { accountFor } from "./ledger.js";
@@ -107,10 +108,14 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     const periods = await loadSubscribers(ingest);
     const subscriptions = await loadSubscriptions(ingest);
     lap("reference_data");
-    const cdrMonths = await ingestCdrs(ingest);
-    lap("cdrs");
+    await stageCdrs(ingest);
+    lap("cdr_copy");
+    // The merge is the database's work; reading the bills meanwhile is ours.
+    const merged = mergeCdrs(ingest);
+    merged.catch(() => {}); // awaited below, after the bills
     const billMonths = await ingestBills(ingest);
-    lap("bills");
+    const cdrMonths = await merged;
+    lap("cdr_merge_and_bills");
     const quarantineByReason = await quarantine.writeCsv(join(options.outDir, "quarantine.csv"));
 
     const ctx: MonthContext = {
