@@ -56,6 +56,9 @@ export interface Statement {
   readonly records: readonly StatementRecord[];
 }
 
+/** Replay's answers that mean nothing is stored to show (before the first run, no catalogue either). */
+const NOTHING_STORED = new Set(["unknown_msisdn", "no_data", "no_catalogue"]);
+
 /**
  * A subscriber's statement of one month, from the stored inputs rated by the
  * core: the same numbers a replay gives, and always the current ones.
@@ -70,7 +73,7 @@ export async function loadStatement(
   try {
     inputs = await loadReplayInputs(database, msisdn, month);
   } catch (error) {
-    if (error instanceof ReplayError && (error.code === "unknown_msisdn" || error.code === "no_data")) return null;
+    if (error instanceof ReplayError && NOTHING_STORED.has(error.code)) return null;
     throw error;
   }
   const month_ = rateReplayInputs(inputs).month;

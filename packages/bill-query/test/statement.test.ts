@@ -120,3 +120,14 @@ describe.each(DATABASE_KINDS)("a month's statement from the stored inputs, on %s
     expect(await loadStatement(scratch.database, "13999999999", "2026-09")).toBeNull();
   });
 });
+
+describe.each(DATABASE_KINDS)("a statement before any run, on %s", (kind) => {
+  it("is no bill, not an error, while no catalogue is stored", async () => {
+    const scratch = await scratchDatabase(kind);
+    try {
+      expect(await loadStatement(scratch.database, "13805710001", "2026-09")).toBeNull();
+    } finally {
+      await scratch.drop();
+    }
+  });
+});
