@@ -10,6 +10,7 @@ import {
   type Subscription,
   type UsageRecord,
 } from "@billing/rating";
+import { CopyLines } from "./copy-lines.js";
 import { readCsv } from "./csv.js";
 import { InputError } from "./errors.js";
 import type { InputFiles } from "./inputs.js";
@@ -248,14 +249,10 @@ const BILL_STAGING_COLUMNS = [...STAGING_HEAD, ...BILL_COLUMNS];
 /**
  * COPY CSV lines for a staging table, COPY_BATCH at a time, double buffered:
  * the reader goes on parsing the next batch while one COPY is in flight, and
- * waits only when a second batch is full before the first is in. Lines are
- * written into the batch's bytes at once, so none outlives its row: kept as
- * strings until the COPY they made the young generation's collections slow.
+ * waits only when a second batch is full before the first is in.
  */
 function stager(ctx: IngestContext, table: string, columns: readonly string[]) {
-  let bytes = Buffer.allocUnsafe(1 << 22);
-  let used = 0;
-  let count = 0;
+  const lines = new CopyLines(1 << 22);
   let inflight: Promise<void> | null = null;
   const copy = (batch: Uint8Array, previous: Promise<void> | null) => {
     const next = (async () => {
@@ -265,30 +262,16 @@ function stager(ctx: IngestContext, table: string, columns: readonly string[]) {
     next.catch(() => {}); // awaited by the reader or by done(); never left unhandled
     return next;
   };
-  const take = () => {
-    const batch = bytes.subarray(0, used);
-    bytes = Buffer.allocUnsafe(bytes.length);
-    used = 0;
-    count = 0;
-    return batch;
-  };
   return {
     add(line: string): Promise<void> | undefined {
-      const room = bytes.length - used;
-      if (line.length * 3 > room) {
-        const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + line.length * 3));
-        bytes.copy(grown, 0, 0, used);
-        bytes = grown;
-      }
-      used += bytes.write(line, used);
-      count += 1;
-      if (count < COPY_BATCH) return undefined;
+      lines.add(line);
+      if (lines.count < COPY_BATCH) return undefined;
       const previous = inflight;
-      inflight = copy(take(), previous);
+      inflight = copy(lines.take(), previous);
       return previous ?? undefined;
     },
     async done(): Promise<void> {
-      if (count > 0) inflight = copy(take(), inflight);
+      if (lines.count > 0) inflight = copy(lines.take(), inflight);
       await inflight;
     },
   };

@@ -1,5 +1,6 @@
 import { createWriteStream } from "node:fs";
 import { type BillingDatabase, copyCsv, inTransaction } from "@billing/db";
+import { CopyLines } from "./copy-lines.js";
 import { closeStream, csvLine } from "./csv.js";
 
 export interface QuarantineEntry {
@@ -20,7 +21,7 @@ const COLUMNS = ["run_id", "shard", "file", "line", "reason", "raw", "record_id"
  * together with the repeated record_ids the database finds.
  */
 export class QuarantineSink {
-  private pending: QuarantineEntry[] = [];
+  private readonly pending = new CopyLines();
 
   constructor(
     private readonly database: BillingDatabase,
@@ -29,24 +30,15 @@ export class QuarantineSink {
   ) {}
 
   /** Records a row; returns a promise when a batch is being written, so the reader can wait. */
-  add(entry: QuarantineEntry): Promise<void> | undefined {
-    this.pending.push(entry);
-    return this.pending.length >= BATCH ? this.flush() : undefined;
+  add(e: QuarantineEntry): Promise<void> | undefined {
+    this.pending.add(copyCsv([[this.runId, this.shard, e.file, e.line, e.reason, e.raw, e.recordId, e.msisdn, null]]));
+    return this.pending.count >= BATCH ? this.flush() : undefined;
   }
 
   async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    await inTransaction(this.database, (s) =>
-      s.copy(
-        "quarantined_rows",
-        COLUMNS,
-        copyCsv(
-          batch.map((e) => [this.runId, this.shard, e.file, e.line, e.reason, e.raw, e.recordId, e.msisdn, null]),
-        ),
-      ),
-    );
+    if (this.pending.count === 0) return;
+    const batch = this.pending.take();
+    await inTransaction(this.database, (s) => s.copy("quarantined_rows", COLUMNS, batch));
   }
 
   /** Writes `quarantine.csv` (file, line, reason, raw) from the database; returns the count by reason. */
