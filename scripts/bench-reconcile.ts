@@ -48,6 +48,34 @@ function reconcileOn(
   return { seconds: elapsed, rssMb: summary.peak_rss_mb, read: summary.cdrs.read, phases: summary.phases_ms };
 }
 
+/**
+ * A second baseline, of the database alone: the server storing the run's CDRs
+ * once more into a table shaped like a month partition (its key and index),
+ * by a single INSERT … SELECT in key order. No run can store them faster.
+ */
+async function storeFloor(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const partitions = await client.query<{ name: string }>(
+      "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1 LIMIT 1",
+    );
+    const partition = partitions.rows[0]?.name;
+    if (!partition) return;
+    await client.query(`CREATE TABLE floor (LIKE ${partition} INCLUDING INDEXES INCLUDING CONSTRAINTS)`);
+    const start = process.hrtime.bigint();
+    const stored = await client.query(`INSERT INTO floor SELECT * FROM ${partition} ORDER BY record_id`);
+    const elapsed = seconds(start);
+    const rows = stored.rowCount ?? 0;
+    console.log(
+      `    database floor: the server alone stores the ${fmt(rows)} CDRs into a month partition's shape ` +
+        `in ${elapsed.toFixed(1)} s: ${fmt(rows / elapsed)} rows/s, the most a run that stores them can reach`,
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 try {
   let start = process.hrtime.bigint();
   cli([
@@ -88,6 +116,7 @@ try {
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
       report("PostgreSQL server", reconcileOn("postgres", url.toString()));
+      await storeFloor(url.toString());
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();

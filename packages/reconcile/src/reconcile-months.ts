@@ -212,9 +212,10 @@ type UsageRow = [
 /**
  * The stored usage of a chunk's subscribers in a month, and which of it this
  * run delivered (its staged rows: another run may have delivered the same
- * records since). Each subscriber's records come as one JSON array: parsing
- * it is several times cheaper than a result row per record, which made
- * reading the chunks cost more than rating them.
+ * records since). Each subscriber's records come as one JSON array: a
+ * result row per record, each parsed by the driver into an object with a
+ * Date, made reading the chunks cost more than rating them (2M CDRs: the
+ * whole rate-diff-credit phase went from 21 s to 13 s).
  */
 async function readUsage(
   ctx: MonthContext,
