@@ -24,6 +24,7 @@ import {
 } from "./ledger.js";
 import { issueCredits } from "./ledger-store.js";
 import { formatShard, inShard, type Shard } from "./shard.js";
+import { USAGE_JSON_FIELDS, type UsageJson, usageFromJson } from "./stored-usage.js";
 
 export interface MonthContext {
   readonly database: BillingDatabase;
@@ -197,25 +198,10 @@ export async function reconcileChunk(
   };
 }
 
-type UsageRow = [
-  recordId: string,
-  service: UsageRecord["service"],
-  direction: UsageRecord["direction"],
-  otherParty: string,
-  startMs: number,
-  durationS: number,
-  bytesUp: number,
-  bytesDown: number,
-  visitedArea: string,
-];
-
 /**
- * The stored usage of a chunk's subscribers in a month, and which of it this
- * run delivered (its staged rows: another run may have delivered the same
- * records since). Each subscriber's records come as one JSON array: a
- * result row per record, each parsed by the driver into an object with a
- * Date, made reading the chunks cost more than rating them (2M CDRs: the
- * whole rate-diff-credit phase went from 21 s to 13 s).
+ * The stored usage of a chunk's subscribers in a month (one JSON array each,
+ * see USAGE_JSON_FIELDS), and which of it this run delivered (its staged
+ * rows: another run may have delivered the same records since).
  */
 async function readUsage(
   ctx: MonthContext,
@@ -224,9 +210,7 @@ async function readUsage(
 ): Promise<{ records: Map<string, UsageRecord[]>; deliveredNow: Set<string> }> {
   const [usage, staged] = await Promise.all([
     sql<{ msisdn: string; records: string }>`
-      SELECT msisdn, json_agg(json_build_array(record_id, service, direction, other_party,
-        (extract(epoch FROM start_time) * 1000)::bigint, duration_s, bytes_up, bytes_down, visited_area)
-        ORDER BY start_time, record_id)::text AS records
+      SELECT msisdn, json_agg(json_build_array(${USAGE_JSON_FIELDS}) ORDER BY start_time, record_id)::text AS records
       FROM cdrs WHERE bill_month = ${billMonth} AND msisdn = ANY(${msisdns})
       GROUP BY msisdn`.execute(ctx.database.db),
     sql<{ ids: string }>`
@@ -235,21 +219,11 @@ async function readUsage(
         AND bill_month = ${billMonth}`.execute(ctx.database.db),
   ]);
   const records = new Map<string, UsageRecord[]>();
-  for (const row of usage.rows) {
-    const msisdn = row.msisdn;
-    const list = (JSON.parse(row.records) as UsageRow[]).map((r) => ({
-      recordId: r[0],
+  for (const { msisdn, records: json } of usage.rows) {
+    records.set(
       msisdn,
-      service: r[1],
-      direction: r[2],
-      otherParty: r[3],
-      startMs: r[4],
-      durationS: r[5],
-      bytesUp: r[6],
-      bytesDown: r[7],
-      visitedArea: r[8],
-    }));
-    records.set(msisdn, list);
+      (JSON.parse(json) as UsageJson[]).map((r) => usageFromJson(msisdn, r)),
+    );
   }
   return { records, deliveredNow: new Set(JSON.parse(staged.rows[0]?.ids ?? "[]") as string[]) };
 }

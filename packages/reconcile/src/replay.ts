@@ -25,6 +25,7 @@ import {
   type RefundKey,
 } from "./ledger.js";
 import { centsOf, directoryOf } from "./reconcile-months.js";
+import { USAGE_JSON_FIELDS, type UsageJson, usageFromJson } from "./stored-usage.js";
 
 /** Why a replay cannot be made: a clear one-line reason, exit 1 (cli.md). */
 export class ReplayError extends Error {
@@ -210,47 +211,20 @@ export async function loadReplayInputs(
   return inputs;
 }
 
-/**
- * The subscriber-month's CDRs, aggregated by the database into one JSON text:
- * decoding thousands of rows one by one costs PGlite about 20 µs a row, three
- * times what the whole replay computes; one text value and JSON.parse do not.
- */
+/** The subscriber-month's CDRs with where each was read, as one JSON text (see USAGE_JSON_FIELDS). */
 async function readRecords(
   database: BillingDatabase,
   msisdn: string,
   billMonth: string,
 ): Promise<ReplayInputs["records"]> {
   const { rows } = await sql<{ rows: string }>`
-    SELECT coalesce(json_agg(json_build_array(record_id, service, direction, other_party,
-      (extract(epoch FROM start_time) * 1000)::bigint, duration_s, bytes_up, bytes_down, visited_area,
-      source_file, source_line) ORDER BY start_time, record_id), '[]')::text AS rows
+    SELECT coalesce(json_agg(json_build_array(${USAGE_JSON_FIELDS}, source_file, source_line)
+      ORDER BY start_time, record_id), '[]')::text AS rows
     FROM cdrs WHERE bill_month = ${billMonth} AND msisdn = ${msisdn}`.execute(database.db);
-  type Row = [
-    string,
-    UsageRecord["service"],
-    UsageRecord["direction"],
-    string,
-    number,
-    number,
-    number,
-    number,
-    string,
-    string,
-    number,
-  ];
-  return (JSON.parse(rows[0]?.rows ?? "[]") as Row[]).map((r) => ({
-    recordId: r[0],
-    msisdn,
-    service: r[1],
-    direction: r[2],
-    otherParty: r[3],
-    startMs: r[4],
-    durationS: r[5],
-    bytesUp: r[6],
-    bytesDown: r[7],
-    visitedArea: r[8],
-    sourceFile: r[9],
-    sourceLine: r[10],
+  return (JSON.parse(rows[0]?.rows ?? "[]") as UsageJson[]).map((r) => ({
+    ...usageFromJson(msisdn, r),
+    sourceFile: r[9] as string,
+    sourceLine: r[10] as number,
   }));
 }
 
