@@ -36,9 +36,9 @@ try {
   cli(["reconcile", "--in", join(work, "in"), "--out", join(work, "out")]);
   const database = await openDatabase({ kind: "pglite", dataDir });
   try {
-    const msisdns = (await database.db.selectFrom("cdrs").select("msisdn").distinct().orderBy("msisdn").execute()).map(
-      (r) => r.msisdn,
-    );
+    const msisdns = (
+      await database.db.selectFrom("usage_months").select("msisdn").distinct().orderBy("msisdn").execute()
+    ).map((r) => r.msisdn);
     const reads: number[] = [];
     const replays: number[] = [];
     let records = 0;

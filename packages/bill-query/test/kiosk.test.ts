@@ -1,11 +1,9 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ensureCdrPartitions } from "@billing/db";
 import { DATABASE_KINDS } from "@billing/db/testing";
-import { sql } from "kysely";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALICE, type Served, serveExample } from "./serve-fixture.js";
+import { ALICE, type Served, serveExample, storeSms } from "./serve-fixture.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = fileURLToPath(new URL("../../../test-results/kiosk/", import.meta.url));
@@ -43,14 +41,17 @@ describe.each(DATABASE_KINDS)("the kiosk page in headless Chromium, on %s", (kin
     mkdirSync(SCREENSHOTS, { recursive: true });
     served = await serveExample(kind);
     // 25 messages in August, so its records take two pages of 20.
-    await ensureCdrPartitions(served.scratch.database, ["2026-08"]);
-    for (let i = 1; i <= 25; i++) {
-      const at = `2026-08-${String(i).padStart(2, "0")}T09:00:00+08:00`;
-      await sql`insert into cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time,
-        duration_s, bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
-        values ('2026-08', ${`A${i}`}, ${ALICE.msisdn}, 'sms', 'out', '13905710002', ${at}::timestamptz,
-        0, 0, 0, '0571', 'cdr-august.csv', ${i + 1}, 'august')`.execute(served.scratch.database.db);
-    }
+    await storeSms(
+      served.scratch.database,
+      "2026-08",
+      ALICE.msisdn,
+      "0571",
+      Array.from({ length: 25 }, (_, n) => ({
+        recordId: `A${n + 1}`,
+        at: `2026-08-${String(n + 1).padStart(2, "0")}T09:00:00+08:00`,
+        line: n + 2,
+      })),
+    );
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1280, height: 1024 }, locale: "zh-CN" });
   });

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DatabaseKind } from "@billing/db";
+import type { BillingDatabase, DatabaseKind } from "@billing/db";
 import { type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
 import { reconcile } from "@billing/reconcile";
 import type { FastifyInstance } from "fastify";
@@ -116,4 +116,48 @@ export async function signIn(
   const r = await call(served, "POST", "/v1/sessions", { kiosk, body: { msisdn: who.msisdn, password: who.password } });
   if (r.status !== 201) throw new Error(`sign-in failed: ${r.status} ${r.text}`);
   return r.body.token as string;
+}
+
+/**
+ * Adds outgoing SMS to a stored subscriber-month the way a run delivering
+ * them stores them: into its one row of records, kept in (start, record_id) order.
+ */
+export async function storeSms(
+  database: BillingDatabase,
+  billMonth: string,
+  msisdn: string,
+  visitedArea: string,
+  sms: readonly { readonly recordId: string; readonly at: string; readonly line: number }[],
+): Promise<void> {
+  const db = database.db;
+  const row = await db
+    .selectFrom("usage_months")
+    .select("records")
+    .where("bill_month", "=", billMonth)
+    .where("msisdn", "=", msisdn)
+    .executeTakeFirst();
+  const records = JSON.parse(row?.records ?? "[]") as [string, ...unknown[]][];
+  for (const s of sms) {
+    records.push([
+      s.recordId,
+      "sms",
+      "out",
+      "13905710002",
+      Date.parse(s.at),
+      0,
+      0,
+      0,
+      visitedArea,
+      "late.csv",
+      s.line,
+      "late",
+    ]);
+  }
+  records.sort((a, b) => (a[4] as number) - (b[4] as number) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const json = JSON.stringify(records);
+  await db
+    .insertInto("usage_months")
+    .values({ bill_month: billMonth, msisdn, records: json })
+    .onConflict((oc) => oc.columns(["bill_month", "msisdn"]).doUpdateSet({ records: json }))
+    .execute();
 }

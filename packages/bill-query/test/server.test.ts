@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STATEMENT_CSV_HEADER } from "../src/index.js";
 import { SEPTEMBER_RECORD_IDS, SEPTEMBER_V02 } from "./example-answers.js";
-import { ALICE, BOB, CAROL, call, type Served, serveExample, signIn } from "./serve-fixture.js";
+import { ALICE, BOB, CAROL, call, type Served, serveExample, signIn, storeSms } from "./serve-fixture.js";
 
 const MONTHS = ["2026-10", "2026-09", "2026-08", "2026-07", "2026-06", "2026-05"];
 
@@ -253,10 +253,9 @@ describe.each(DATABASE_KINDS)("the bill-query API on %s", (kind) => {
       (await call(served, "GET", "/v1/months/2026-09/records", { token })).body.records.length as number;
     const before = await count();
     const db = served.scratch.database.db;
-    await sql`insert into cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time, duration_s,
-      bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
-      values ('2026-09', 'LATE1', ${CAROL.msisdn}, 'sms', 'out', '13905710002', '2026-09-20T08:00:00+08:00',
-      0, 0, 0, '010', 'late.csv', 2, 'late')`.execute(db);
+    await storeSms(served.scratch.database, "2026-09", CAROL.msisdn, "010", [
+      { recordId: "LATE1", at: "2026-09-20T08:00:00+08:00", line: 2 },
+    ]);
     expect(await count()).toBe(before);
     await sql`insert into runs (run_id, shard, started_at, finished_at, status, input_digests)
       values ('late', '1/1', now(), now(), 'finished', '{}')`.execute(db);

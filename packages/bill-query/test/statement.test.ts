@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
 import { reconcile } from "@billing/reconcile";
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CursorError, loadStatement, pageOf } from "../src/index.js";
 import { SEPTEMBER_RECORD_IDS, SEPTEMBER_V02 } from "./example-answers.js";
+import { storeSms } from "./serve-fixture.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../test-data/basic", import.meta.url));
 
@@ -89,16 +89,10 @@ describe.each(DATABASE_KINDS)("a month's statement from the stored inputs, on %s
     const first = pageOf((await loadStatement(scratch.database, "13805710001", "2026-09"))?.records ?? [], {
       limit: 5,
     });
-    for (const [id, at] of [
-      ["N-EARLY", "2026-09-01T08:00:00+08:00"],
-      ["N-LATE", "2026-09-29T08:00:00+08:00"],
-    ]) {
-      await sql`insert into cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time, duration_s,
-        bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
-        values ('2026-09', ${id}, '13805710001', 'sms', 'out', '13905710002', ${at}::timestamptz, 0, 0, 0, '0571', 'late.csv', 2, 'late')`.execute(
-        scratch.database.db,
-      );
-    }
+    await storeSms(scratch.database, "2026-09", "13805710001", "0571", [
+      { recordId: "N-EARLY", at: "2026-09-01T08:00:00+08:00", line: 2 },
+      { recordId: "N-LATE", at: "2026-09-29T08:00:00+08:00", line: 3 },
+    ]);
     const records = (await loadStatement(scratch.database, "13805710001", "2026-09"))?.records ?? [];
     const rest: string[] = [];
     let after = first.next;

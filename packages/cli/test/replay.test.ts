@@ -148,8 +148,8 @@ describe.each(DATABASE_KINDS)("billing replay on %s", (kind) => {
 
   it("--issue issues what is still owed through the same ledger, once", async () => {
     const db = scratch?.database.db;
-    const addLine = sql`insert into bill_lines (bill_month, msisdn, item_key, occurrence, amount, source_file, source_line)
-      values ('2026-09', '13500100003', 'V99', 2, 0.88, 'late.csv', 2)`;
+    const addLine = sql`update bill_months set lines = (lines::jsonb || '[["V99", 2, 88, "late.csv", 2]]'::jsonb)::text
+      where bill_month = '2026-09' and msisdn = '13500100003'`;
     if (db) await addLine.execute(db);
     else {
       const { openDatabase } = await import("@billing/db");

@@ -1,4 +1,4 @@
-export { cdrPartitionName, ensureCdrPartitions, MigrationError, migrate } from "./migrations.js";
+export { MigrationError, migrate } from "./migrations.js";
 export {
   type BillingDatabase,
   chooseTarget,
@@ -7,5 +7,5 @@ export {
   DEFAULT_DATA_DIR,
   openDatabase,
 } from "./open.js";
-export { copyCsv, copyText, inTransaction, type RawSession, type SqlValue } from "./raw.js";
+export { copyCsv, inTransaction, type RawSession, type SqlValue } from "./raw.js";
 export type * from "./schema.js";

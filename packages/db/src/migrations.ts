@@ -1,6 +1,4 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
-import type { BillingDatabase } from "./open.js";
-import { inTransaction } from "./raw.js";
 
 /**
  * Migrations as SQL statements, one per entry: PGlite's extended protocol runs
@@ -225,6 +223,43 @@ const MIGRATIONS: Record<string, readonly string[]> = {
        DROP COLUMN start_time, ADD COLUMN start_ms bigint NOT NULL`,
     `ALTER TABLE bill_staging ALTER COLUMN msisdn TYPE text COLLATE "C", ALTER COLUMN item_key TYPE text COLLATE "C"`,
   ],
+  "0004_subscriber_month_rows": [
+    // One row per subscriber-month, its records as one JSON array, instead of
+    // one row per CDR: the reconciler merges re-deliveries in memory, and the
+    // database stores 40 times fewer rows (a row per CDR capped a run at the
+    // server's own ~300,000 rows/s). Each record is [record_id, service,
+    // direction, other_party, start (epoch ms), duration_s, bytes_up,
+    // bytes_down, visited_area, source_file, source_line, run_id], in (start,
+    // record_id) order.
+    `CREATE TABLE usage_months (
+      bill_month text COLLATE "C" NOT NULL,
+      msisdn text COLLATE "C" NOT NULL,
+      records text NOT NULL,
+      PRIMARY KEY (bill_month, msisdn))`,
+    `CREATE INDEX usage_months_msisdn ON usage_months (msisdn)`,
+    `INSERT INTO usage_months (bill_month, msisdn, records)
+      SELECT bill_month, msisdn, json_agg(json_build_array(record_id, service, direction, other_party,
+        (extract(epoch FROM start_time) * 1000)::bigint, duration_s, bytes_up, bytes_down, visited_area,
+        source_file, source_line, run_id) ORDER BY start_time, record_id)::text
+      FROM cdrs GROUP BY bill_month, msisdn`,
+    `DROP TABLE cdrs`,
+    // A subscriber-month's BOSS bill: [item_key, occurrence, amount in cents, source_file, source_line],
+    // in (item_key, occurrence) order; a run delivering the month's bill again replaces it whole.
+    `CREATE TABLE bill_months (
+      bill_month text COLLATE "C" NOT NULL,
+      msisdn text COLLATE "C" NOT NULL,
+      lines text NOT NULL,
+      PRIMARY KEY (bill_month, msisdn))`,
+    `CREATE INDEX bill_months_msisdn ON bill_months (msisdn)`,
+    `INSERT INTO bill_months (bill_month, msisdn, lines)
+      SELECT bill_month, msisdn, json_agg(json_build_array(item_key, occurrence, (amount * 100)::bigint,
+        source_file, source_line) ORDER BY item_key, occurrence)::text
+      FROM bill_lines GROUP BY bill_month, msisdn`,
+    `DROP TABLE bill_lines`,
+    // Runs now split their input into spill files of their own, not staging tables.
+    `DROP TABLE cdr_staging`,
+    `DROP TABLE bill_staging`,
+  ],
 };
 
 const provider: MigrationProvider = {
@@ -246,35 +281,17 @@ export class MigrationError extends Error {
   readonly code = "migration_failed";
 }
 
-/** Brings the schema up to date. Idempotent, and safe when several processes open one server at once. */
-export async function migrate(db: Kysely<unknown>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+/**
+ * Brings the schema up to date (or up to the migration `upTo`, for tests of
+ * an upgrade). Idempotent, and safe when several processes open one server at once.
+ */
+export async function migrate(db: Kysely<unknown>, upTo?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = upTo === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(upTo);
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "?";
     throw new MigrationError(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
       cause: error,
     });
   }
-}
-
-/** The CDR partition of a bill month, created when the month first arrives. */
-export function cdrPartitionName(billMonth: string): string {
-  if (!/^\d{4}-\d{2}$/.test(billMonth)) throw new RangeError(`not a bill month: ${billMonth}`);
-  return `cdrs_${billMonth.replace("-", "_")}`;
-}
-
-/**
- * Creates the CDR partitions of these bill months when missing. `CREATE TABLE
- * IF NOT EXISTS` races between sessions, so creators take turns on an advisory lock.
- */
-export async function ensureCdrPartitions(database: BillingDatabase, billMonths: readonly string[]): Promise<void> {
-  if (billMonths.length === 0) return;
-  await inTransaction(database, async (session) => {
-    await session.query("SELECT pg_advisory_xact_lock(hashtext('cdrs partitions'))");
-    for (const month of billMonths) {
-      await session.query(
-        `CREATE TABLE IF NOT EXISTS ${cdrPartitionName(month)} PARTITION OF cdrs FOR VALUES IN ('${month}')`,
-      );
-    }
-  });
 }

@@ -47,8 +47,8 @@ const OID = { int8: 20, numeric: 1700, date: 1082 } as const;
 const identity = (value: string) => value;
 const toNumber = (value: string) => Number(value);
 
-/** Opens the database and brings its schema up to date. */
-export async function openDatabase(target: DatabaseTarget): Promise<BillingDatabase> {
+/** Opens the database and brings its schema up to date (or up to a migration, for tests of an upgrade). */
+export async function openDatabase(target: DatabaseTarget, upTo?: string): Promise<BillingDatabase> {
   if (target.kind === "postgres") {
     const pool = new pg.Pool({
       connectionString: target.url,
@@ -66,7 +66,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<BillingDatab
     pool.on("error", () => {});
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     const label = `postgres ${redact(target.url)}`;
-    return finishOpen({ kind: "postgres", db, pool, pglite: null, label, close: () => db.destroy() });
+    return finishOpen({ kind: "postgres", db, pool, pglite: null, label, close: () => db.destroy() }, upTo);
   }
   const inMemory = target.dataDir.startsWith("memory://");
   const dataDir = inMemory ? target.dataDir : resolve(target.dataDir);
@@ -75,22 +75,25 @@ export async function openDatabase(target: DatabaseTarget): Promise<BillingDatab
     parsers: { [OID.int8]: toNumber, [OID.numeric]: identity, [OID.date]: identity },
   });
   const db = new Kysely<Schema>({ dialect: new PGliteDialect(pglite) });
-  return finishOpen({
-    kind: "pglite",
-    db,
-    pool: null,
-    pglite,
-    label: `embedded PGlite ${dataDir}`,
-    close: async () => {
-      await db.destroy();
-      if (!pglite.closed) await pglite.close();
+  return finishOpen(
+    {
+      kind: "pglite",
+      db,
+      pool: null,
+      pglite,
+      label: `embedded PGlite ${dataDir}`,
+      close: async () => {
+        await db.destroy();
+        if (!pglite.closed) await pglite.close();
+      },
     },
-  });
+    upTo,
+  );
 }
 
-async function finishOpen(database: BillingDatabase): Promise<BillingDatabase> {
+async function finishOpen(database: BillingDatabase, upTo: string | undefined): Promise<BillingDatabase> {
   try {
-    await migrate(database.db as never);
+    await migrate(database.db as never, upTo);
     return database;
   } catch (error) {
     await database.close().catch(() => {});

@@ -81,6 +81,6 @@ export function copyCsv(rows: readonly (readonly (string | number | null)[])[]):
 }
 
 /** A string as one COPY CSV field: quoted when empty or when it holds a quote, comma, line end or backslash. */
-export function copyText(s: string): string {
+function copyText(s: string): string {
   return s === "" || /[",\r\n\\]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }

@@ -35,33 +35,18 @@ export interface SubscriptionsTable {
   cancelled_at: Timestamp | null;
 }
 
-export interface CdrsTable {
+/** A subscriber-month's CDRs, one JSON array (migration 0004 gives the layout). */
+export interface UsageMonthsTable {
   bill_month: string;
-  record_id: string;
   msisdn: string;
-  service: "voice" | "sms" | "data";
-  direction: "in" | "out" | null;
-  other_party: string;
-  start_time: Timestamp;
-  duration_s: number;
-  bytes_up: number;
-  bytes_down: number;
-  visited_area: string;
-  source_file: string;
-  source_line: number;
-  /** The run that last delivered this record. */
-  run_id: string;
+  records: string;
 }
 
-export interface BillLinesTable {
+/** A subscriber-month's BOSS bill lines, one JSON array (migration 0004 gives the layout). */
+export interface BillMonthsTable {
   bill_month: string;
   msisdn: string;
-  item_key: string;
-  /** 1 for the first line of an item_key in the month, 2 for a repeat, … */
-  occurrence: number;
-  amount: Money;
-  source_file: string;
-  source_line: number;
+  lines: string;
 }
 
 export interface DiscrepanciesTable {
@@ -119,18 +104,6 @@ export interface QuarantinedRowsTable {
   bill_month: string | null;
 }
 
-/** What a run is delivering, until it ends (see migrations). */
-export interface CdrStagingTable {
-  run_id: string;
-  shard: string;
-  file: string;
-  file_seq: number;
-  line: number;
-  bill_month: string;
-  record_id: string;
-  msisdn: string;
-}
-
 export interface RunsTable {
   run_id: string;
   /** `i/n` for a process taking share i of n, `1/1` for a whole run. */
@@ -180,12 +153,11 @@ export interface Schema {
   catalogues: CataloguesTable;
   subscriber_periods: SubscriberPeriodsTable;
   subscriptions: SubscriptionsTable;
-  cdrs: CdrsTable;
-  bill_lines: BillLinesTable;
+  usage_months: UsageMonthsTable;
+  bill_months: BillMonthsTable;
   discrepancies: DiscrepanciesTable;
   credit_ledger: CreditLedgerTable;
   quarantined_rows: QuarantinedRowsTable;
-  cdr_staging: CdrStagingTable;
   runs: RunsTable;
   service_credentials: ServiceCredentialsTable;
   kiosks: KiosksTable;

@@ -18,13 +18,13 @@ export interface ScratchDatabase {
 }
 
 /**
- * A fresh, migrated database of its own for one test suite: an in-memory
+ * A fresh database of its own for one test suite, migrated (up to `upTo` when given): an in-memory
  * PGlite, or a new database on the PostgreSQL server that is dropped after.
  * An unreachable server fails the test loudly; it is never skipped.
  */
-export async function scratchDatabase(kind: DatabaseKind): Promise<ScratchDatabase> {
+export async function scratchDatabase(kind: DatabaseKind, upTo?: string): Promise<ScratchDatabase> {
   if (kind === "pglite") {
-    const database = await openDatabase({ kind: "pglite", dataDir: "memory://" });
+    const database = await openDatabase({ kind: "pglite", dataDir: "memory://" }, upTo);
     return { database, url: null, drop: () => database.close() };
   }
   const name = `billing_test_${process.pid}_${randomBytes(4).toString("hex")}`;
@@ -41,7 +41,7 @@ export async function scratchDatabase(kind: DatabaseKind): Promise<ScratchDataba
   await admin.end();
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
-  const database = await openDatabase({ kind: "postgres", url: url.toString() });
+  const database = await openDatabase({ kind: "postgres", url: url.toString() }, upTo);
   return {
     database,
     url: url.toString(),

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chooseTarget, ensureCdrPartitions, migrate, openDatabase } from "../src/index.js";
+import { chooseTarget, migrate, openDatabase } from "../src/index.js";
 import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "../src/testing.js";
 
 describe("chooseTarget", () => {
@@ -46,7 +46,7 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
     const tables = await sql<{ n: number }>`
       select count(*)::int as n from information_schema.tables
       where table_schema = 'public' and table_name not like 'kysely%'`.execute(scratch.database.db);
-    expect(tables.rows[0]?.n).toBe(15);
+    expect(tables.rows[0]?.n).toBe(13);
   });
 
   it("returns dates, money and int8 the same way on both drivers", async () => {
@@ -54,38 +54,6 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
       select '2026-09-01'::date as d, 1.50::numeric(14,2) as m, 5::int8 as b,
              '2026-09-01T00:00:00+08:00'::timestamptz as t`.execute(scratch.database.db);
     expect(rows[0]).toEqual({ d: "2026-09-01", m: "1.50", b: 5, t: new Date("2026-08-31T16:00:00Z") });
-  });
-
-  it("partitions CDRs by bill month, creating a month's partition once", async () => {
-    const db = scratch.database.db;
-    await ensureCdrPartitions(scratch.database, ["2026-09"]);
-    await ensureCdrPartitions(scratch.database, ["2026-09"]);
-    await db
-      .insertInto("cdrs")
-      .values({
-        bill_month: "2026-09",
-        record_id: "R1",
-        msisdn: "13800000000",
-        service: "data",
-        direction: null,
-        other_party: "",
-        start_time: "2026-09-01T00:00:00+08:00",
-        duration_s: 0,
-        bytes_up: 1,
-        bytes_down: 2,
-        visited_area: "010",
-        source_file: "cdr-x.csv",
-        source_line: 2,
-        run_id: "run-1",
-      })
-      .execute();
-    const { rows } = await sql<{ t: string }>`select tableoid::regclass::text as t from cdrs`.execute(db);
-    expect(rows).toEqual([{ t: "cdrs_2026_09" }]);
-    await expect(
-      sql`insert into cdrs (bill_month, record_id, msisdn, service, other_party, start_time, duration_s,
-          bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
-          values ('2026-10', 'R2', '1', 'data', '', now(), 0, 0, 0, '', 'f', 1, 'r')`.execute(db),
-    ).rejects.toThrow(/no partition/);
   });
 
   it("keeps the credit ledger append-only, with one credit per idempotency key and issue", async () => {
@@ -125,5 +93,70 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
         .values({ ...credit, credit_id: "CR-3", issue_seq: 2, refund: "0.39" })
         .execute(),
     ).rejects.toThrow(/check/i);
+  });
+});
+
+describe.each(DATABASE_KINDS)("the upgrade to subscriber-month rows on %s", (kind) => {
+  let scratch: ScratchDatabase;
+  beforeAll(async () => {
+    scratch = await scratchDatabase(kind, "0003_lean_nightly_run");
+  });
+  afterAll(() => scratch?.drop());
+
+  it("carries every stored CDR and bill line over, in stored order, with where each was read", async () => {
+    const db = scratch.database.db;
+    await sql`CREATE TABLE cdrs_2026_09 PARTITION OF cdrs FOR VALUES IN ('2026-09')`.execute(db);
+    await sql`INSERT INTO cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time,
+        duration_s, bytes_up, bytes_down, visited_area, source_file, source_line, run_id) VALUES
+      ('2026-09', 'V2', '13800000000', 'voice', 'out', '+8613900000000', '2026-09-02T08:00:00+08:00', 61, 0, 0, '010', 'cdr-a.csv', 3, 'r1'),
+      ('2026-09', 'D1', '13800000000', 'data', NULL, '', '2026-09-01T08:00:00.5+08:00', 0, 10, 20, '0571', 'cdr-a.csv', 2, 'r1'),
+      ('2026-09', 'S1', '13800000001', 'sms', 'in', '10086', '2026-09-01T08:00:00+08:00', 0, 0, 0, '010', 'cdr-b.csv', 9, 'r2')`.execute(
+      db,
+    );
+    await sql`INSERT INTO bill_lines (bill_month, msisdn, item_key, occurrence, amount, source_file, source_line) VALUES
+      ('2026-09', '13800000000', 'V2', 1, 0.57, 'bill.csv', 4),
+      ('2026-09', '13800000000', 'FEE:P1', 1, 58.00, 'bill.csv', 2),
+      ('2026-09', '13800000000', 'V2', 2, 0.57, 'bill.csv', 5)`.execute(db);
+    await migrate(db as never);
+    const usage = await sql<{ msisdn: string; records: string }>`
+      SELECT msisdn, records FROM usage_months ORDER BY msisdn`.execute(db);
+    expect(usage.rows.map((r) => [r.msisdn, JSON.parse(r.records)])).toEqual([
+      [
+        "13800000000",
+        [
+          ["D1", "data", null, "", Date.parse("2026-09-01T00:00:00.5Z"), 0, 10, 20, "0571", "cdr-a.csv", 2, "r1"],
+          [
+            "V2",
+            "voice",
+            "out",
+            "+8613900000000",
+            Date.parse("2026-09-02T00:00:00Z"),
+            61,
+            0,
+            0,
+            "010",
+            "cdr-a.csv",
+            3,
+            "r1",
+          ],
+        ],
+      ],
+      [
+        "13800000001",
+        [["S1", "sms", "in", "10086", Date.parse("2026-09-01T00:00:00Z"), 0, 0, 0, "010", "cdr-b.csv", 9, "r2"]],
+      ],
+    ]);
+    const bills = await sql<{ lines: string }>`SELECT lines FROM bill_months`.execute(db);
+    expect(bills.rows.map((r) => JSON.parse(r.lines))).toEqual([
+      [
+        ["FEE:P1", 1, 5800, "bill.csv", 2],
+        ["V2", 1, 57, "bill.csv", 4],
+        ["V2", 2, 57, "bill.csv", 5],
+      ],
+    ]);
+    const gone = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM information_schema.tables
+      WHERE table_name IN ('cdrs', 'bill_lines', 'cdr_staging', 'bill_staging')`.execute(db);
+    expect(gone.rows[0]?.n).toBe(0);
   });
 });

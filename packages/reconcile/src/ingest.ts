@@ -1,23 +1,8 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type BillingDatabase,
-  cdrPartitionName,
-  copyText,
-  ensureCdrPartitions,
-  inTransaction,
-  type RawSession,
-} from "@billing/db";
-import {
-  type Catalogue,
-  formatCents,
-  type PlanPeriod,
-  parseCatalogueText,
-  type Subscription,
-  type UsageRecord,
-} from "@billing/rating";
-import { CopyLines } from "./copy-lines.js";
+import type { BillingDatabase } from "@billing/db";
+import { type Catalogue, type PlanPeriod, parseCatalogueText, type Subscription } from "@billing/rating";
 import { readCsv } from "./csv.js";
 import { InputError } from "./errors.js";
 import type { InputFiles } from "./inputs.js";
@@ -36,6 +21,7 @@ import {
   SUBSCRIPTION_COLUMNS,
 } from "./row-parsers.js";
 import { formatShard, inShard, type Shard } from "./shard.js";
+import { BUCKET_INPUT_BYTES, MsisdnRanges, SpillFiles } from "./spill.js";
 
 export interface FileCount {
   read: number;
@@ -57,7 +43,7 @@ export interface IngestContext {
   readonly onBytes?: (file: string, bytesRead: number) => void;
 }
 
-function countFor(ctx: IngestContext, file: string): FileCount {
+export function countFor(ctx: Pick<IngestContext, "counts">, file: string): FileCount {
   let c = ctx.counts.get(file);
   if (!c) {
     c = { read: 0, quarantined: 0, duplicateIds: 0, otherShards: 0 };
@@ -233,262 +219,104 @@ export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string,
   return bySubscriber;
 }
 
-const COPY_BATCH = 10_000;
-
-const STAGING_HEAD = ["run_id", "shard", "file", "file_seq", "line"];
-const CDR_STAGING_COLUMNS = [
-  ...STAGING_HEAD,
-  "bill_month",
-  "record_id",
-  "msisdn",
-  "service",
-  "direction",
-  "other_party",
-  "start_ms",
-  "duration_s",
-  "bytes_up",
-  "bytes_down",
-  "visited_area",
-  "raw",
-];
-const BILL_STAGING_COLUMNS = [...STAGING_HEAD, ...BILL_COLUMNS];
-
 /**
- * COPY CSV lines for a staging table, COPY_BATCH at a time, double buffered:
- * the reader goes on parsing the next batch while one COPY is in flight, and
- * waits only when a second batch is full before the first is in.
+ * Spilled lines, one per row: `msisdn TAB file index TAB line TAB json`.
+ * For a CDR the JSON is the usage fields of its stored record (StoredRecord
+ * 0-8), followed by TAB and its raw row as JSON text (read only if the row is
+ * quarantined); for a bill line it is [item_key, cents].
  */
-function stager(ctx: IngestContext, table: string, columns: readonly string[]) {
-  const lines = new CopyLines(1 << 22);
-  let inflight: Promise<void> | null = null;
-  const copy = (batch: Uint8Array, previous: Promise<void> | null) => {
-    const next = (async () => {
-      if (previous) await previous;
-      await inTransaction(ctx.database, (s) => s.copy(table, columns, batch));
-    })();
-    next.catch(() => {}); // awaited by the reader or by done(); never left unhandled
-    return next;
-  };
-  return {
-    add(line: string): Promise<void> | undefined {
-      lines.add(line);
-      if (lines.count < COPY_BATCH) return undefined;
-      const previous = inflight;
-      inflight = copy(lines.take(), previous);
-      return previous ?? undefined;
-    },
-    async done(): Promise<void> {
-      if (lines.count > 0) inflight = copy(lines.take(), inflight);
-      await inflight;
-    },
-  };
+export type SpilledBill = [itemKey: string, cents: number];
+
+/** This run's usage input, split by bill month and msisdn range (see spillKey). */
+export interface SpilledInput {
+  readonly spill: SpillFiles;
+  readonly ranges: MsisdnRanges;
+  /** The msisdns with CDRs or bill lines in this run, by bill month. */
+  readonly msisdns: Map<string, Set<string>>;
+}
+
+export function spillKey(kind: "cdr" | "bill", billMonth: string, range: number): string {
+  return `${billMonth}.${range}.${kind}`;
 }
 
 /**
- * Streams usage files (CDRs or bills) into a staging table: every row is
+ * Streams usage files (CDRs or bills) into the spill files: every row is
  * counted, a malformed one quarantined with its reason, one of another share
- * counted apart, and the rest COPYed in batches. `toLine` gets the staging
- * columns every row of the file shares, as COPY CSV ending in a comma.
+ * counted apart, and the rest appended, as one JSON line, to the file of its
+ * bill month and msisdn range.
  */
-async function stageFiles<T extends { readonly msisdn: string }>(
+async function spillFiles<T extends { readonly msisdn: string; readonly billMonth: string }>(
   ctx: IngestContext,
+  input: SpilledInput,
+  kind: "cdr" | "bill",
   files: readonly string[],
   required: readonly string[],
   parse: (row: Row) => Parsed<T>,
-  table: string,
-  columns: readonly string[],
-  toLine: (value: T, head: string, entry: { line: number; raw: string }) => string,
+  toLine: (value: T, fileSeq: number, entry: { line: number; raw: string }) => string,
 ): Promise<void> {
-  const shard = formatShard(ctx.shard);
-  const staging = stager(ctx, table, columns);
   for (const [fileSeq, file] of files.entries()) {
-    const head = `${copyText(ctx.runId)},${copyText(shard)},${copyText(file)},${fileSeq},`;
     await readParsed(ctx, file, required, parse, (value, entry) => {
       if (!inShard(value.msisdn, ctx.shard)) {
         countFor(ctx, file).otherShards += 1;
         return undefined;
       }
-      return staging.add(toLine(value, head, entry));
+      let seen = input.msisdns.get(value.billMonth);
+      if (!seen) {
+        seen = new Set();
+        input.msisdns.set(value.billMonth, seen);
+      }
+      seen.add(value.msisdn);
+      input.spill.append(
+        spillKey(kind, value.billMonth, input.ranges.rangeOf(value.msisdn)),
+        toLine(value, fileSeq, entry),
+      );
+      return undefined;
     });
   }
-  await staging.done();
 }
 
 /**
- * A parsed CDR as a COPY CSV line of cdr_staging. Fields the parser has
- * checked to be digits or a fixed word go as they are; empty text is quoted
- * (an empty string, not NULL) and only `direction` of data is NULL. The raw
- * row always holds commas, so it is always quoted: copyText's test for that
- * cost 0.6 s of the 7 s a 2M-CDR file takes to stage.
+ * Reads the CDR and bill files of the run into spill files, split into
+ * enough msisdn ranges that each range's input is about `rangeBytes`.
+ * Memory holds the parse of one row at a time.
  */
-function cdrStagingLine(r: UsageRecord & { billMonth: string }, head: string, at: { line: number; raw: string }) {
-  return (
-    `${head}${at.line},${r.billMonth},${copyText(r.recordId)},${r.msisdn},${r.service},${r.direction ?? ""},` +
-    `"${r.otherParty}",${r.startMs},${r.durationS},${r.bytesUp},${r.bytesDown},"${r.visitedArea}",` +
-    `"${at.raw.includes('"') ? at.raw.replaceAll('"', '""') : at.raw}"\n`
-  );
-}
-
-/** Drops this share's staging: before a run (what a crashed attempt left) and after it. */
-export async function clearStaging(ctx: IngestContext): Promise<void> {
-  await inTransaction(ctx.database, async (s) => {
-    for (const table of ["cdr_staging", "bill_staging"]) {
-      await s.query(`DELETE FROM ${table} WHERE run_id = $1 AND shard = $2`, [ctx.runId, formatShard(ctx.shard)]);
-      // Staging of runs killed more than a day ago will never be merged.
-      await s.query(
-        `DELETE FROM ${table} WHERE run_id IN (SELECT run_id FROM runs WHERE started_at < now() - interval '1 day')`,
+export async function spillUsage(
+  ctx: IngestContext,
+  subscribers: Iterable<string>,
+  rangeBytes = BUCKET_INPUT_BYTES,
+): Promise<SpilledInput> {
+  let bytes = 0;
+  for (const file of [...ctx.inputs.cdrs, ...ctx.inputs.bills]) bytes += (await stat(join(ctx.inputs.dir, file))).size;
+  const mine = [...subscribers].filter((m) => inShard(m, ctx.shard)).sort();
+  const ranges = new MsisdnRanges(mine, Math.ceil(bytes / ctx.shard.count / rangeBytes));
+  const input: SpilledInput = { spill: new SpillFiles(), ranges, msisdns: new Map() };
+  try {
+    // Built by hand, not by JSON.stringify of an array (twice the time): other_party
+    // and visited_area are digits (parseCdrRow), service and direction fixed words.
+    await spillFiles(ctx, input, "cdr", ctx.inputs.cdrs, CDR_COLUMNS, parseCdrRow, (r, fileSeq, at) => {
+      const direction = r.direction === null ? "null" : `"${r.direction}"`;
+      return (
+        `${r.msisdn}\t${fileSeq}\t${at.line}\t[${JSON.stringify(r.recordId)},"${r.service}",${direction},` +
+        `"${r.otherParty}",${r.startMs},${r.durationS},${r.bytesUp},${r.bytesDown},"${r.visitedArea}"]\t` +
+        `${JSON.stringify(at.raw)}\n`
       );
-    }
-  });
+    });
+    await spillFiles(ctx, input, "bill", ctx.inputs.bills, BILL_COLUMNS, parseBillRow, (l, fileSeq, at) => {
+      return `${l.msisdn}\t${fileSeq}\t${at.line}\t[${JSON.stringify(l.itemKey)},${l.cents}]\n`;
+    });
+    input.spill.flush();
+    return input;
+  } catch (error) {
+    input.spill.remove();
+    throw error;
+  }
 }
 
-/** A staged start (milliseconds since the epoch) as a timestamp, in exact integer arithmetic. */
-const START_TIME = "timestamptz '1970-01-01T00:00:00Z' + s.start_ms * interval '1 millisecond'";
-
-/**
- * Streams the CDR files into staging with COPY, for mergeCdrs to merge in
- * the database: a repeated record_id is quarantined (the first row, by file and line,
- * stands), the rest is upserted into the month partitions (a record delivered
- * again by a later run replaces the stored one). Memory holds one COPY batch.
- * The staged rows stay until the run ends (clearStaging): they name the
- * records this run delivered, for its counts, even when another run delivers
- * the same records again meanwhile.
- */
-export async function stageCdrs(ctx: IngestContext): Promise<void> {
-  await stageFiles(ctx, ctx.inputs.cdrs, CDR_COLUMNS, parseCdrRow, "cdr_staging", CDR_STAGING_COLUMNS, cdrStagingLine);
-}
-
-/** Merges this share's staged CDRs into `cdrs` (see stageCdrs); returns their bill months. */
-export async function mergeCdrs(ctx: IngestContext): Promise<string[]> {
-  const shard = formatShard(ctx.shard);
-  const params = [ctx.runId, shard];
-  const staged = await inTransaction(ctx.database, (s) =>
-    s.query<{ bill_month: string }>(
-      "SELECT DISTINCT bill_month FROM cdr_staging WHERE run_id = $1 AND shard = $2 ORDER BY bill_month",
-      params,
-    ),
-  );
-  const months = staged.map((m) => m.bill_month);
-  await ensureCdrPartitions(ctx.database, months);
-  await analyze(ctx, ["cdr_staging"]);
-  await inTransaction(ctx.database, async (s) => {
-    // Shares of one run merge into the same partitions: one at a time, so a
-    // record_id two shares both deliver is inserted once and then updated.
-    await takeMergeTurn(ctx, s, "cdrs merge");
-    const repeated = await s.query<{ file: string; n: number }>(
-      `WITH q AS (
-         INSERT INTO quarantined_rows (run_id, shard, file, line, reason, raw, record_id, msisdn, bill_month)
-         SELECT run_id, shard, file, line, 'duplicate record_id ' || record_id, raw, NULL, NULL, NULL
-         FROM (SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY file_seq, line) AS rn
-               FROM cdr_staging WHERE run_id = $1 AND shard = $2) r
-         WHERE rn > 1
-         RETURNING file)
-       SELECT file, count(*)::int AS n FROM q GROUP BY file`,
-      params,
-    );
-    for (const { file, n } of repeated) {
-      const count = countFor(ctx, file);
-      count.quarantined += n;
-      count.duplicateIds += n;
-    }
-    if (repeated.length > 0) {
-      await s.query(
-        `DELETE FROM cdr_staging s USING quarantined_rows q
-         WHERE q.run_id = $1 AND q.shard = $2 AND q.reason LIKE 'duplicate record_id %'
-           AND s.run_id = q.run_id AND s.shard = q.shard AND s.file = q.file AND s.line = q.line`,
-        params,
-      );
-    }
-    // A re-delivered record replaces the stored one. Updating the few stored
-    // ones and inserting the rest in key order is cheaper than INSERT … ON
-    // CONFLICT DO UPDATE, which inserts every row speculatively (2M new
-    // records on the server: 9 s against 14 s).
-    await s.query(
-      `UPDATE cdrs c SET
-         msisdn = s.msisdn, service = s.service, direction = s.direction, other_party = s.other_party,
-         start_time = ${START_TIME}, duration_s = s.duration_s, bytes_up = s.bytes_up, bytes_down = s.bytes_down,
-         visited_area = s.visited_area, source_file = s.file, source_line = s.line, run_id = s.run_id
-       FROM cdr_staging s
-       WHERE s.run_id = $1 AND s.shard = $2 AND c.bill_month = s.bill_month AND c.record_id = s.record_id`,
-      params,
-    );
-    await s.query(
-      `INSERT INTO cdrs (bill_month, record_id, msisdn, service, direction, other_party, start_time, duration_s,
-         bytes_up, bytes_down, visited_area, source_file, source_line, run_id)
-       SELECT bill_month, record_id, msisdn, service, direction, other_party, ${START_TIME}, duration_s,
-         bytes_up, bytes_down, visited_area, file, line, run_id
-       FROM cdr_staging s
-       WHERE s.run_id = $1 AND s.shard = $2
-         AND NOT EXISTS (SELECT 1 FROM cdrs c WHERE c.bill_month = s.bill_month AND c.record_id = s.record_id)
-       ORDER BY bill_month, record_id`,
-      params,
-    );
-  });
-  await analyze(ctx, months.map(cdrPartitionName));
-  return months;
-}
-
-/**
- * Streams the BOSS bills into staging with COPY, then replaces, for every
- * (bill month, msisdn) they contain, the stored bill with these lines,
- * numbering repeated lines of one item key (occurrence 1, 2, …) in file and
- * line order. Returns the bill months.
- */
-export async function ingestBills(ctx: IngestContext): Promise<string[]> {
-  const shard = formatShard(ctx.shard);
-  await stageFiles(
-    ctx,
-    ctx.inputs.bills,
-    BILL_COLUMNS,
-    parseBillRow,
-    "bill_staging",
-    BILL_STAGING_COLUMNS,
-    (l, head, at) => `${head}${at.line},${l.billMonth},${l.msisdn},${copyText(l.itemKey)},${formatCents(l.cents)}\n`,
-  );
-  const billMonths = await inTransaction(ctx.database, async (s) => {
-    const params = [ctx.runId, shard];
-    // One replacement at a time: two runs replacing one subscriber's bill at
-    // once would each delete, then both insert the same lines.
-    await takeMergeTurn(ctx, s, "bill_lines merge");
-    await s.query(
-      `DELETE FROM bill_lines b USING (SELECT DISTINCT bill_month, msisdn FROM bill_staging WHERE run_id = $1 AND shard = $2) s
-       WHERE b.bill_month = s.bill_month AND b.msisdn = s.msisdn`,
-      params,
-    );
-    await s.query(
-      `INSERT INTO bill_lines (bill_month, msisdn, item_key, occurrence, amount, source_file, source_line)
-       SELECT bill_month, msisdn, item_key,
-         row_number() OVER (PARTITION BY bill_month, msisdn, item_key ORDER BY file_seq, line), amount, file, line
-       FROM bill_staging WHERE run_id = $1 AND shard = $2`,
-      params,
-    );
-    const months = await s.query<{ bill_month: string }>(
-      "SELECT DISTINCT bill_month FROM bill_staging WHERE run_id = $1 AND shard = $2 ORDER BY bill_month",
-      params,
-    );
-    await s.query("DELETE FROM bill_staging WHERE run_id = $1 AND shard = $2", params);
-    return months.map((m) => m.bill_month);
-  });
-  await analyze(ctx, ["bill_lines"]);
-  return billMonths;
-}
-
-/**
- * Waits for this transaction's turn at a set-based merge (a transaction-level
- * advisory lock), and gives its sorts room in memory on the server; PGlite's
- * memory is the process's own, so it keeps its default.
- */
-async function takeMergeTurn(ctx: IngestContext, session: RawSession, merge: string): Promise<void> {
-  await session.query("SELECT pg_advisory_xact_lock(hashtext($1))", [merge]);
-  if (ctx.database.kind === "postgres") await session.query("SET LOCAL work_mem = '64MB'");
-}
-
-/**
- * Fresh statistics after a bulk load (staging included, before its merge):
- * until autovacuum gets to them the planner takes the tables for nearly empty
- * and scans them whole for every chunk's lookup (or, in the merge, every
- * quarantined duplicate's), which made reconciliation grow faster than its input.
- */
-async function analyze(ctx: IngestContext, tables: readonly string[]): Promise<void> {
-  for (const table of tables) await inTransaction(ctx.database, (s) => s.query(`ANALYZE ${table}`));
+/** Drops what an earlier attempt of this share of the run quarantined: this attempt quarantines again. */
+export async function clearEarlierAttempt(ctx: IngestContext): Promise<void> {
+  await ctx.database.db
+    .deleteFrom("quarantined_rows")
+    .where("run_id", "=", ctx.runId)
+    .where("shard", "=", formatShard(ctx.shard))
+    .execute();
 }

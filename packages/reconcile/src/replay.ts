@@ -12,7 +12,6 @@ import {
   type Subscription,
   type UsageRecord,
 } from "@billing/rating";
-import { sql } from "kysely";
 import { seal } from "./canonical.js";
 import { type BilledLine, type Discrepancy, diffSubscriberMonth } from "./diff.js";
 import { evidenceDigest, evidenceFiles } from "./evidence.js";
@@ -25,7 +24,7 @@ import {
   type RefundKey,
 } from "./ledger.js";
 import { centsOf, directoryOf } from "./reconcile-months.js";
-import { USAGE_JSON_FIELDS, type UsageJson, usageFromJson } from "./stored-usage.js";
+import { type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
 
 /** Why a replay cannot be made: a clear one-line reason, exit 1 (cli.md). */
 export class ReplayError extends Error {
@@ -134,22 +133,7 @@ export async function loadReplayInputs(
     cancelledMs: s.cancelled_at ? s.cancelled_at.getTime() : null,
   }));
   const records = await readRecords(database, msisdn, billMonth);
-  const billLines = (
-    await db
-      .selectFrom("bill_lines")
-      .selectAll()
-      .where("bill_month", "=", billMonth)
-      .where("msisdn", "=", msisdn)
-      .orderBy("item_key")
-      .orderBy("occurrence")
-      .execute()
-  ).map((l) => ({
-    itemKey: l.item_key,
-    occurrence: l.occurrence,
-    cents: centsOf(l.amount),
-    sourceFile: l.source_file,
-    sourceLine: l.source_line,
-  }));
+  const billLines = await readBillLines(database, msisdn, billMonth);
   const quarantinedRows = await db
     .selectFrom("quarantined_rows")
     .select(["record_id", "reason"])
@@ -182,13 +166,13 @@ export async function loadReplayInputs(
   }));
   if (periods.length === 0 && records.length === 0 && billLines.length === 0 && subscriptions.length === 0) {
     const anywhere = await db
-      .selectFrom("bill_lines")
+      .selectFrom("bill_months")
       .select("msisdn")
       .where("msisdn", "=", msisdn)
+      .union(db.selectFrom("usage_months").select("msisdn").where("msisdn", "=", msisdn))
       .limit(1)
       .executeTakeFirst();
-    const cdr = await db.selectFrom("cdrs").select("msisdn").where("msisdn", "=", msisdn).limit(1).executeTakeFirst();
-    if (!anywhere && !cdr && credits.length === 0) {
+    if (!anywhere && credits.length === 0) {
       throw new ReplayError(
         "unknown_msisdn",
         `unknown msisdn ${msisdn}: no plan period, record or bill line is stored for it`,
@@ -211,21 +195,46 @@ export async function loadReplayInputs(
   return inputs;
 }
 
-/** The subscriber-month's CDRs with where each was read, as one JSON text (see USAGE_JSON_FIELDS). */
+/** The subscriber-month's stored CDRs with where each was read, in stored order. */
 async function readRecords(
   database: BillingDatabase,
   msisdn: string,
   billMonth: string,
 ): Promise<ReplayInputs["records"]> {
-  const { rows } = await sql<{ rows: string }>`
-    SELECT coalesce(json_agg(json_build_array(${USAGE_JSON_FIELDS}, source_file, source_line)
-      ORDER BY start_time, record_id), '[]')::text AS rows
-    FROM cdrs WHERE bill_month = ${billMonth} AND msisdn = ${msisdn}`.execute(database.db);
-  return (JSON.parse(rows[0]?.rows ?? "[]") as UsageJson[]).map((r) => ({
-    ...usageFromJson(msisdn, r),
-    sourceFile: r[9] as string,
-    sourceLine: r[10] as number,
+  const row = await database.db
+    .selectFrom("usage_months")
+    .select("records")
+    .where("bill_month", "=", billMonth)
+    .where("msisdn", "=", msisdn)
+    .executeTakeFirst();
+  return (JSON.parse(row?.records ?? "[]") as StoredRecord[]).map((r) => ({
+    ...usageFromStored(msisdn, r),
+    sourceFile: r[9],
+    sourceLine: r[10],
   }));
+}
+
+/** The subscriber-month's stored BOSS bill, in (item_key, occurrence) order. */
+async function readBillLines(
+  database: BillingDatabase,
+  msisdn: string,
+  billMonth: string,
+): Promise<ReplayInputs["billLines"]> {
+  const row = await database.db
+    .selectFrom("bill_months")
+    .select("lines")
+    .where("bill_month", "=", billMonth)
+    .where("msisdn", "=", msisdn)
+    .executeTakeFirst();
+  return (JSON.parse(row?.lines ?? "[]") as StoredBillLine[]).map(
+    ([itemKey, occurrence, cents, sourceFile, sourceLine]) => ({
+      itemKey,
+      occurrence,
+      cents,
+      sourceFile,
+      sourceLine,
+    }),
+  );
 }
 
 function catalogueOf(inputs: ReplayInputs): Catalogue {

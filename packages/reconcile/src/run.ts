@@ -1,17 +1,18 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BillingDatabase } from "@billing/db";
-import { UNRATABLE_STATUSES } from "@billing/rating";
+import type { PlanPeriod } from "@billing/rating";
 import pLimit from "p-limit";
+import { readBucket } from "./delivered.js";
 import {
-  clearStaging,
+  clearEarlierAttempt,
+  countFor,
   type FileCount,
-  ingestBills,
   loadCatalogue,
   loadSubscribers,
   loadSubscriptions,
-  mergeCdrs,
-  stageCdrs,
+  type SpilledInput,
+  spillUsage,
 } from "./ingest.js";
 import { findInputs, inputDigests } from "./inputs.js";
 import { accountFor } from "./ledger.js";
@@ -37,6 +38,8 @@ export interface ReconcileOptions {
   readonly shard?: Shard;
   /** The clock, read at the start and the end of the run only. */
   readonly now?: () => Date;
+  /** Bytes of CDR and bill input per msisdn range, the part of the input held in memory at once (BUCKET_INPUT_BYTES). */
+  readonly rangeBytes?: number;
   /** Subscribers per chunk: the unit rated, diffed and written to the ledger in one transaction. */
   readonly chunkSize?: number;
   /** Called as work advances, for a progress display. */
@@ -50,6 +53,92 @@ export interface Progress {
   readonly total: number;
   /** Ingest: rows read so far. */
   readonly rows?: number;
+}
+
+/**
+ * Rates, diffs and credits every subscriber-month in scope, bill month by bill
+ * month and msisdn range by range (one range's delivered input in memory at a
+ * time), writing discrepancies.csv and credits.csv in (bill month, msisdn)
+ * order.
+ */
+async function reconcileMonths(
+  ctx: MonthContext,
+  spilled: SpilledInput,
+  periods: ReadonlyMap<string, readonly PlanPeriod[]>,
+  quarantine: QuarantineSink,
+  counts: Map<string, FileCount>,
+  options: ReconcileOptions,
+): Promise<{ months: string[]; totals: RunTotals; report: ReportTotals }> {
+  const totals = new RunTotals();
+  const report = new ReportTotals();
+  const discrepanciesOut = new CsvOutput(join(options.outDir, "discrepancies.csv"), DISCREPANCY_HEADER);
+  const creditsOut = new CsvOutput(join(options.outDir, "credits.csv"), CREDIT_HEADER);
+  const record = async (result: ChunkResult) => {
+    totals.cdrRated += result.cdrRated;
+    totals.cdrDuplicates += result.cdrDuplicates;
+    totals.itemsRated += result.itemsRated;
+    for (const [status, n] of result.unratable) totals.unratable.set(status, (totals.unratable.get(status) ?? 0) + n);
+    totals.itemsMatched += result.matched;
+    for (const d of result.discrepancies) {
+      const account = accountFor(periods.get(d.msisdn) ?? [], d.billMonth);
+      totals.addDiscrepancy(d);
+      report.add(d, account);
+      await discrepanciesOut.write(discrepancyFields(d, account));
+    }
+    for (const c of result.issued) {
+      totals.addCredit(c);
+      await creditsOut.write(creditFields(c));
+    }
+    totals.overCredited.push(...result.overCredited);
+    totals.noAccount.push(...result.noAccount);
+    for (const r of result.repeated) {
+      const count = countFor({ counts }, r.file);
+      count.quarantined += 1;
+      count.duplicateIds += 1;
+      const reason = `duplicate record_id ${r.recordId}`;
+      await quarantine.add({ file: r.file, line: r.line, reason, raw: r.raw, recordId: null, msisdn: null });
+    }
+  };
+
+  // Chunks run concurrently on a server (its connections work in parallel with
+  // the rating); their results are written in order, at most `ahead` held at once.
+  const chunkSize = options.chunkSize ?? 500;
+  const concurrency = ctx.database.kind === "postgres" ? 3 : 1;
+  const limit = pLimit(concurrency);
+  const ahead = 2 * concurrency;
+  const months = [...spilled.msisdns.keys()].sort();
+  const scopes = new Map<string, string[]>();
+  for (const month of months)
+    scopes.set(month, await msisdnsInScope(ctx, month, spilled.msisdns.get(month) ?? new Set()));
+  const subscriberMonths = [...scopes.values()].reduce((n, list) => n + list.length, 0);
+  const pending: Promise<ChunkResult>[] = [];
+  let done = 0;
+  const settle = async () => {
+    const result = await (pending.shift() as Promise<ChunkResult>);
+    await record(result);
+    done += result.subscriberMonths;
+    options.onProgress?.({ phase: "reconcile", done, total: subscriberMonths });
+  };
+  for (const month of months) {
+    const scope = scopes.get(month) ?? [];
+    let from = 0;
+    for (let range = 0; range < spilled.ranges.count; range++) {
+      let to = from;
+      while (to < scope.length && spilled.ranges.rangeOf(scope[to] as string) === range) to++;
+      const delivered = readBucket(spilled, month, range);
+      for (let i = from; i < to; i += chunkSize) {
+        const msisdns = scope.slice(i, Math.min(i + chunkSize, to));
+        totals.subscriberMonths += msisdns.length;
+        pending.push(limit(() => reconcileChunk(ctx, month, msisdns, delivered)));
+        if (pending.length >= ahead) await settle();
+      }
+      from = to;
+    }
+  }
+  while (pending.length > 0) await settle();
+  await discrepanciesOut.close();
+  await creditsOut.close();
+  return { months, totals, report };
 }
 
 /**
@@ -103,92 +192,36 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       phases[phase] = Math.round(at - mark);
       mark = at;
     };
-    await clearStaging(ingest);
+    await clearEarlierAttempt(ingest);
     const { catalogue, digest: catalogueDigest } = await loadCatalogue(ingest);
     const periods = await loadSubscribers(ingest);
     const subscriptions = await loadSubscriptions(ingest);
     lap("reference_data");
-    await stageCdrs(ingest);
-    lap("cdr_copy");
-    // The merge is the database's work; reading the bills meanwhile is ours.
-    const merged = mergeCdrs(ingest);
-    merged.catch(() => {}); // awaited below, after the bills
-    const billMonths = await ingestBills(ingest);
-    const cdrMonths = await merged;
-    lap("cdr_merge_and_bills");
-    const quarantineByReason = await quarantine.writeCsv(join(options.outDir, "quarantine.csv"));
-
-    const ctx: MonthContext = {
-      database,
-      catalogue,
-      catalogueDigest,
-      periods,
-      subscriptions,
-      directory: directoryOf(periods),
-      shard,
-      runId,
-      inputDigests: digests,
-    };
-    const totals = new RunTotals();
-    const report = new ReportTotals();
-    const discrepanciesOut = new CsvOutput(join(options.outDir, "discrepancies.csv"), DISCREPANCY_HEADER);
-    const creditsOut = new CsvOutput(join(options.outDir, "credits.csv"), CREDIT_HEADER);
-    const record = async (result: ChunkResult) => {
-      totals.cdrRated += result.cdrRated;
-      totals.cdrDuplicates += result.cdrDuplicates;
-      for (const item of result.items) {
-        totals.itemsRated += 1;
-        if (UNRATABLE_STATUSES.has(item.status)) {
-          totals.unratable.set(item.status, (totals.unratable.get(item.status) ?? 0) + 1);
-        }
-      }
-      totals.itemsMatched += result.matched;
-      for (const d of result.discrepancies) {
-        const account = accountFor(periods.get(d.msisdn) ?? [], d.billMonth);
-        totals.addDiscrepancy(d);
-        report.add(d, account);
-        await discrepanciesOut.write(discrepancyFields(d, account));
-      }
-      for (const c of result.issued) {
-        totals.addCredit(c);
-        await creditsOut.write(creditFields(c));
-      }
-      totals.overCredited.push(...result.overCredited);
-      totals.noAccount.push(...result.noAccount);
-    };
-
-    // Chunks run concurrently on a server (its connections work in parallel with
-    // the rating); their results are written in order, at most `ahead` held at once.
-    const chunkSize = options.chunkSize ?? 500;
-    const concurrency = database.kind === "postgres" ? 3 : 1;
-    const limit = pLimit(concurrency);
-    const ahead = 2 * concurrency;
-    const months = [...new Set([...cdrMonths, ...billMonths])].sort();
-    const chunks: { month: string; msisdns: string[] }[] = [];
-    for (const month of months) {
-      const msisdns = await msisdnsInScope(ctx, month);
-      for (let i = 0; i < msisdns.length; i += chunkSize)
-        chunks.push({ month, msisdns: msisdns.slice(i, i + chunkSize) });
+    const spilled = await spillUsage(ingest, periods.keys(), options.rangeBytes);
+    lap("read_usage");
+    let reconciled: Awaited<ReturnType<typeof reconcileMonths>>;
+    let quarantineByReason: Map<string, number>;
+    try {
+      const ctx: MonthContext = {
+        database,
+        catalogue,
+        catalogueDigest,
+        periods,
+        subscriptions,
+        directory: directoryOf(periods),
+        shard,
+        runId,
+        inputDigests: digests,
+        cdrFiles: inputs.cdrs,
+        billFiles: inputs.bills,
+      };
+      reconciled = await reconcileMonths(ctx, spilled, periods, quarantine, counts, options);
+      lap("rate_diff_credit");
+      quarantineByReason = await quarantine.writeCsv(join(options.outDir, "quarantine.csv"));
+    } finally {
+      spilled.spill.remove();
     }
-    const pending: Promise<ChunkResult>[] = [];
-    const subscriberMonths = chunks.reduce((n, c) => n + c.msisdns.length, 0);
-    let done = 0;
-    const settle = async () => {
-      const result = await (pending.shift() as Promise<ChunkResult>);
-      await record(result);
-      done += result.subscriberMonths;
-      options.onProgress?.({ phase: "reconcile", done, total: subscriberMonths });
-    };
-    for (const chunk of chunks) {
-      totals.subscriberMonths += chunk.msisdns.length;
-      pending.push(limit(() => reconcileChunk(ctx, chunk.month, chunk.msisdns)));
-      if (pending.length >= ahead) await settle();
-    }
-    while (pending.length > 0) await settle();
-    await discrepanciesOut.close();
-    await creditsOut.close();
-    lap("rate_diff_credit");
-    await clearStaging(ingest);
+    const { months, totals, report } = reconciled;
 
     const finished = now();
     const summary = buildSummary(

@@ -1,19 +1,12 @@
 import type { UsageRecord } from "@billing/rating";
-import { sql } from "kysely";
 
 /**
- * The usage columns of a stored CDR as the leading elements of a SQL
- * `json_build_array(…)`. Readers aggregate a subscriber-month's records into
- * one JSON text: decoding thousands of rows one by one (each with a Date)
- * costs PGlite about 20 µs a row and cost the nightly run more than rating
- * them; one text value and JSON.parse do not.
+ * A stored CDR, an element of `usage_months.records` (migration 0004): its
+ * usage fields, where it was read and the run that last delivered it. A
+ * subscriber-month is one JSON text: one value to read and one JSON.parse,
+ * where decoding thousands of driver rows one by one cost more than rating them.
  */
-export const USAGE_JSON_FIELDS = sql.raw(
-  "record_id, service, direction, other_party, (extract(epoch FROM start_time) * 1000)::bigint, duration_s, bytes_up, bytes_down, visited_area",
-);
-
-/** One record as built by USAGE_JSON_FIELDS, with whatever the reader added after them. */
-export type UsageJson = [
+export type StoredRecord = [
   recordId: string,
   service: UsageRecord["service"],
   direction: UsageRecord["direction"],
@@ -23,10 +16,21 @@ export type UsageJson = [
   bytesUp: number,
   bytesDown: number,
   visitedArea: string,
-  ...rest: unknown[],
+  sourceFile: string,
+  sourceLine: number,
+  runId: string,
 ];
 
-export function usageFromJson(msisdn: string, r: UsageJson): UsageRecord {
+/** A stored BOSS bill line, an element of `bill_months.lines`: amount in cents. */
+export type StoredBillLine = [
+  itemKey: string,
+  occurrence: number,
+  cents: number,
+  sourceFile: string,
+  sourceLine: number,
+];
+
+export function usageFromStored(msisdn: string, r: StoredRecord): UsageRecord {
   return {
     recordId: r[0],
     msisdn,
@@ -39,4 +43,14 @@ export function usageFromJson(msisdn: string, r: UsageJson): UsageRecord {
     bytesDown: r[7],
     visitedArea: r[8],
   };
+}
+
+/** Stored order of a subscriber-month's records: by start, then record_id in code-unit order. */
+export function byStartThenId(a: StoredRecord, b: StoredRecord): number {
+  return a[4] - b[4] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+}
+
+/** Stored order of a subscriber-month's bill lines: by item_key in code-unit order, then occurrence. */
+export function byItemThenOccurrence(a: StoredBillLine, b: StoredBillLine): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1];
 }

@@ -1,0 +1,93 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Bytes of input a bucket holds: read into memory whole when its turn comes (about 4× that as objects). */
+export const BUCKET_INPUT_BYTES = 8 << 20;
+const BUFFER_BYTES = 1 << 18;
+
+/**
+ * Lines split into files by key, in a folder of the run's own: the input of
+ * a run, split by (bill month, msisdn range), so that each part can be read
+ * into memory whole while the whole input never is. Writes go out when a
+ * key's buffer fills; the folder is removed by `remove()`.
+ */
+export class SpillFiles {
+  private readonly dir = mkdtempSync(join(tmpdir(), "billing-spill-"));
+  private readonly open = new Map<string, { fd: number; bytes: Buffer; used: number }>();
+
+  /**
+   * Appends a line (ending in a line feed). It goes into its key's buffer as
+   * UTF-8 at once: kept as strings until written, lines outlived the young
+   * generation and every collection copied them.
+   */
+  append(key: string, line: string): void {
+    let file = this.open.get(key);
+    if (!file) {
+      file = { fd: openSync(join(this.dir, key), "a"), bytes: Buffer.allocUnsafe(BUFFER_BYTES), used: 0 };
+      this.open.set(key, file);
+    }
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (line.length * 3 > file.bytes.length - file.used) {
+      this.write(file);
+      if (line.length * 3 > file.bytes.length) file.bytes = Buffer.allocUnsafe(line.length * 3);
+    }
+    file.used += file.bytes.write(line, file.used);
+  }
+
+  /** Writes out what is buffered; call before reading. */
+  flush(): void {
+    for (const file of this.open.values()) this.write(file);
+  }
+
+  private write(file: { fd: number; bytes: Buffer; used: number }): void {
+    if (file.used > 0) writeSync(file.fd, file.bytes, 0, file.used);
+    file.used = 0;
+  }
+
+  /** The lines of one key, in the order appended (none when nothing was). */
+  lines(key: string): string[] {
+    if (!this.open.has(key)) return [];
+    const text = readFileSync(join(this.dir, key), "utf8");
+    const lines = text.split("\n");
+    lines.pop();
+    return lines;
+  }
+
+  remove(): void {
+    for (const file of this.open.values()) closeSync(file.fd);
+    this.open.clear();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Contiguous msisdn ranges of about equal numbers of subscribers. Buckets in
+ * order hold msisdns in order, so a run that takes them one after the other
+ * writes its outputs in msisdn order.
+ */
+export class MsisdnRanges {
+  /** `starts[i]` is the first msisdn of range i + 1. */
+  private readonly starts: string[];
+
+  constructor(sortedMsisdns: readonly string[], count: number) {
+    this.starts = [];
+    const n = Math.min(count, sortedMsisdns.length);
+    for (let i = 1; i < n; i++) this.starts.push(sortedMsisdns[Math.floor((i * sortedMsisdns.length) / n)] as string);
+  }
+
+  get count(): number {
+    return this.starts.length + 1;
+  }
+
+  rangeOf(msisdn: string): number {
+    let low = 0;
+    let high = this.starts.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.starts[mid] as string) <= msisdn) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+}
