@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { chooseTarget, openDatabase } from "@billing/db";
 import { formatShard, InputError, reconcile, type Shard, type Summary } from "@billing/reconcile";
 import { EXIT } from "./exit-codes.js";
@@ -27,6 +28,7 @@ export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<num
       runId,
       now: io.now,
       chunkSize: args.chunkSize,
+      threads: Math.max(1, availableParallelism() - 1),
       ...(args.shard ? { shard: args.shard } : {}),
     });
     progress.stop();

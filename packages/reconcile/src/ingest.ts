@@ -53,7 +53,9 @@ export function countFor(ctx: Pick<IngestContext, "counts">, file: string): File
 }
 
 /** Loads and validates the catalogue; a refused catalogue stops the run with every problem listed. */
-export async function loadCatalogue(ctx: IngestContext): Promise<{ catalogue: Catalogue; digest: string }> {
+export async function loadCatalogue(
+  ctx: IngestContext,
+): Promise<{ catalogue: Catalogue; digest: string; text: string }> {
   const text = await readFile(join(ctx.inputs.dir, ctx.inputs.tariffs), "utf8");
   const result = parseCatalogueText(text);
   if (!result.ok) {
@@ -69,7 +71,7 @@ export async function loadCatalogue(ctx: IngestContext): Promise<{ catalogue: Ca
     .values({ digest, document: text })
     .onConflict((oc) => oc.column("digest").doNothing())
     .execute();
-  return { catalogue: result.catalogue, digest };
+  return { catalogue: result.catalogue, digest, text };
 }
 
 /**

@@ -1,50 +1,20 @@
 import { type BillingDatabase, copyCsv, inTransaction, type RawSession } from "@billing/db";
-import {
-  type Catalogue,
-  type Directory,
-  formatCents,
-  type PlanPeriod,
-  parseDate,
-  parseMonth,
-  rateSubscriberMonth,
-  type Subscription,
-  startOfDayMs,
-  UNRATABLE_STATUSES,
-} from "@billing/rating";
-import {
-  type Delivered,
-  type DeliveredCdr,
-  deliveredBill,
-  deliveredRecords,
-  mergeRecords,
-  type RepeatedId,
-} from "./delivered.js";
-import { type Discrepancy, diffSubscriberMonth } from "./diff.js";
-import {
-  accountFor,
-  type IssuedSoFar,
-  type OverCredited,
-  type PlannedCredit,
-  planCredits,
-  type RefundKey,
-} from "./ledger.js";
+import { formatCents, parseMonth, startOfDayMs } from "@billing/rating";
+import type { ChunkRaters } from "./chunk-raters.js";
+import type { Delivered, RepeatedId } from "./delivered.js";
+import type { Discrepancy } from "./diff.js";
+import { accountFor, type OverCredited, type PlannedCredit } from "./ledger.js";
 import { issueCredits } from "./ledger-store.js";
+import type { ChunkInput, ChunkOutput, ChunkRatingContext } from "./rate-chunk.js";
 import { inShard, type Shard } from "./shard.js";
-import { type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
 
-export interface MonthContext {
+export { centsOf, directoryOf } from "./rate-chunk.js";
+
+export interface MonthContext extends ChunkRatingContext {
   readonly database: BillingDatabase;
-  readonly catalogue: Catalogue;
   readonly catalogueDigest: string;
-  readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
-  readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
-  readonly directory: Directory;
   readonly shard: Shard;
-  readonly runId: string;
   readonly inputDigests: Readonly<Record<string, string>>;
-  /** The run's CDR and bill files, which spilled rows name by index. */
-  readonly cdrFiles: readonly string[];
-  readonly billFiles: readonly string[];
 }
 
 /** What one chunk of subscriber-months produced, in msisdn order. */
@@ -64,26 +34,6 @@ export interface ChunkResult {
   readonly cdrDuplicates: number;
   /** Delivered rows repeating a record_id delivered before them in this run, to quarantine. */
   readonly repeated: readonly RepeatedId[];
-}
-
-/** Directory of VPMN membership from every subscriber's periods. */
-export function directoryOf(periods: ReadonlyMap<string, readonly PlanPeriod[]>): Directory {
-  const groups = new Map<string, { from: number; to: number; group: string }[]>();
-  for (const [msisdn, list] of periods) {
-    const spans = list
-      .filter((p) => p.vpmnGroup !== null)
-      .map((p) => ({
-        from: parseDate(p.activeFrom) as number,
-        to: p.activeTo === null ? Number.POSITIVE_INFINITY : (parseDate(p.activeTo) as number),
-        group: p.vpmnGroup as string,
-      }));
-    if (spans.length > 0) groups.set(msisdn, spans);
-  }
-  return {
-    vpmnGroupAt(msisdn, day) {
-      return groups.get(msisdn)?.find((s) => day >= s.from && day < s.to)?.group ?? null;
-    },
-  };
 }
 
 /**
@@ -121,19 +71,53 @@ export async function msisdnsInScope(
   return [...set].filter((m) => inShard(m, ctx.shard)).sort();
 }
 
+/** Another run stored one of the chunk's subscriber-months between its read and its write. */
+class StoredMeanwhile extends Error {
+  override readonly name = "StoredMeanwhile";
+}
+
+const ATTEMPTS = 5;
+
 /**
- * Rates, diffs and credits a chunk of subscriber-months of one bill month,
- * in one transaction: what this run delivered is merged into the stored
- * subscriber-months, and the ledger sees the same inputs the rating did.
+ * Rates, diffs and credits a chunk of subscriber-months of one bill month:
+ * reads what is stored, rates it with this run's delivery (on a worker
+ * thread), then stores the delivery, the discrepancies and the credits in
+ * one transaction. That transaction checks that no other run stored any of
+ * the chunk's subscriber-months meanwhile (a first delivery is inserted only
+ * if still absent, a merged one written only if unchanged, under FOR UPDATE);
+ * if one did, the chunk is read and rated again.
  */
 export async function reconcileChunk(
   ctx: MonthContext,
+  raters: ChunkRaters,
   billMonth: string,
   msisdns: readonly string[],
   delivered: ReadonlyMap<string, Delivered>,
 ): Promise<ChunkResult> {
+  for (let attempt = 1; ; attempt++) {
+    const { input, digests } = await readChunk(ctx, billMonth, msisdns, delivered);
+    const out = await raters.rate(input);
+    try {
+      return await inTransaction(ctx.database, (session) => storeChunk(session, ctx, input, out, digests));
+    } catch (error) {
+      if (!(error instanceof StoredMeanwhile) || attempt === ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function readChunk(
+  ctx: MonthContext,
+  billMonth: string,
+  msisdns: readonly string[],
+  delivered: ReadonlyMap<string, Delivered>,
+): Promise<{ input: ChunkInput; digests: Map<string, string> }> {
   const db = ctx.database.db;
-  const [ledgerRows, quarantinedRows] = await Promise.all([
+  const mine = msisdns.flatMap((m) => {
+    const d = delivered.get(m);
+    return d ? [[m, d.cdrs, d.bills] as const] : [];
+  });
+  const withoutBill = msisdns.filter((m) => !(delivered.get(m)?.bills.length ?? 0));
+  const [ledger, quarantined, usage, bills] = await Promise.all([
     db
       .selectFrom("credit_ledger")
       .select(["msisdn", "item_key", "occurrence", "idempotency_key", "issue_seq", "refund"])
@@ -147,202 +131,99 @@ export async function reconcileChunk(
       .where("record_id", "is not", null)
       .where("reason", "not like", "duplicate record_id%")
       .execute(),
+    db
+      .selectFrom("usage_months")
+      .select(["msisdn", "records", (eb) => eb.fn<string>("md5", ["records"]).as("digest")])
+      .where("bill_month", "=", billMonth)
+      .where("msisdn", "in", msisdns)
+      .execute(),
+    withoutBill.length === 0
+      ? []
+      : db
+          .selectFrom("bill_months")
+          .select(["msisdn", "lines"])
+          .where("bill_month", "=", billMonth)
+          .where("msisdn", "in", withoutBill)
+          .execute(),
   ]);
-  const ledgerBy = groupBy(ledgerRows, (l) => l.msisdn);
-  const quarantinedBy = groupBy(quarantinedRows, (q) => q.msisdn as string);
-
-  const deliveredNow = new Map<string, DeliveredCdr[]>();
-  const deliveredBills = new Map<string, StoredBillLine[]>();
-  const repeated: RepeatedId[] = [];
-  for (const msisdn of msisdns) {
-    const d = delivered.get(msisdn);
-    if (d && d.cdrs.length > 0) {
-      const now = deliveredRecords(d.cdrs, ctx.cdrFiles, ctx.runId);
-      deliveredNow.set(msisdn, now.kept);
-      repeated.push(...now.repeated);
-    }
-    if (d && d.bills.length > 0) deliveredBills.set(msisdn, deliveredBill(d.bills, ctx.billFiles));
-  }
-
-  return inTransaction(ctx.database, async (session) => {
-    const records = await storeUsage(session, billMonth, msisdns, deliveredNow);
-    const bills = await storeBills(session, billMonth, msisdns, deliveredBills);
-    let itemsRated = 0;
-    const unratable = new Map<string, number>();
-    const discrepancies: Discrepancy[] = [];
-    const planned: PlannedCredit[] = [];
-    const overCredited: OverCredited[] = [];
-    const noAccount: Discrepancy[] = [];
-    let matched = 0;
-    let cdrRated = 0;
-    let cdrDuplicates = 0;
-    for (const msisdn of msisdns) {
-      const periods = ctx.periods.get(msisdn) ?? [];
-      const month = rateSubscriberMonth({
-        billMonth,
-        msisdn,
-        periods,
-        subscriptions: ctx.subscriptions.get(msisdn) ?? [],
-        records: (records.get(msisdn) ?? []).map((r) => usageFromStored(msisdn, r)),
-        catalogue: ctx.catalogue,
-        directory: ctx.directory,
-      });
-      const lines = (bills.get(msisdn) ?? []).map(([itemKey, occurrence, cents]) => ({ itemKey, occurrence, cents }));
-      const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
-      const diff = diffSubscriberMonth(month, lines, quarantined);
-      const issued = new Map<string, IssuedSoFar & { key: RefundKey }>();
-      for (const row of ledgerBy.get(msisdn) ?? []) {
-        const before = issued.get(row.idempotency_key);
-        issued.set(row.idempotency_key, {
-          key: { msisdn, billMonth, itemKey: row.item_key, occurrence: row.occurrence },
-          totalCents: (before?.totalCents ?? 0) + centsOf(row.refund),
-          lastSeq: Math.max(before?.lastSeq ?? 0, row.issue_seq),
-        });
-      }
-      const plan = planCredits(diff.discrepancies, issued, accountFor(periods, billMonth));
-      const now = new Set(deliveredNow.get(msisdn)?.map((c) => c.record[0]));
-      for (const item of month.items) {
-        itemsRated += 1;
-        if (UNRATABLE_STATUSES.has(item.status)) unratable.set(item.status, (unratable.get(item.status) ?? 0) + 1);
-        if (item.record && now.has(item.itemKey)) {
-          if (item.status === "duplicate_usage") cdrDuplicates += 1;
-          else cdrRated += 1;
-        }
-      }
-      discrepancies.push(...diff.discrepancies);
-      matched += diff.matched;
-      planned.push(...plan.credits);
-      overCredited.push(...plan.overCredited);
-      noAccount.push(...plan.noAccount);
-    }
-    await storeDiscrepancies(session, ctx, billMonth, msisdns, discrepancies);
-    const issuedNow = await issueCredits(session, planned, {
-      runId: ctx.runId,
-      inputDigests: ctx.inputDigests,
-      catalogueDigest: ctx.catalogueDigest,
-    });
-    return {
-      itemsRated,
-      unratable,
-      discrepancies,
-      matched,
-      issued: issuedNow,
-      overCredited,
-      noAccount,
-      subscriberMonths: msisdns.length,
-      cdrRated,
-      cdrDuplicates,
-      repeated,
-    };
-  });
+  return {
+    input: {
+      billMonth,
+      msisdns,
+      delivered: mine,
+      storedUsage: usage.map((u) => [u.msisdn, u.records] as const),
+      storedBills: bills.map((b) => [b.msisdn, b.lines] as const),
+      ledger,
+      quarantined,
+    },
+    digests: new Map(usage.map((u) => [u.msisdn, u.digest])),
+  };
 }
 
 /** `{"msisdn": json, …}` of JSON texts, for json_each: one parameter for a chunk, with nothing to escape. */
-function jsonByMsisdn(entries: Iterable<readonly [string, string]>): string {
+function jsonByMsisdn(entries: readonly (readonly [string, string])[]): string {
   let text = "{";
   for (const [msisdn, json] of entries) text += `${text.length > 1 ? "," : ""}"${msisdn}":${json}`;
   return `${text}}`;
 }
 
-/**
- * Stores this run's records of the chunk's subscriber-months and returns
- * every stored record of them. A subscriber-month stored for the first time
- * is inserted as delivered (its records' JSON as spilled); one already
- * stored is locked, merged with the delivery (a record delivered again
- * replaces the stored one) and updated, so two runs delivering to one
- * subscriber-month at once take turns.
- */
-async function storeUsage(
+async function storeChunk(
   session: RawSession,
-  billMonth: string,
-  msisdns: readonly string[],
-  delivered: ReadonlyMap<string, readonly DeliveredCdr[]>,
-): Promise<Map<string, StoredRecord[]>> {
-  const records = new Map<string, StoredRecord[]>();
-  const inserted = new Set<string>();
-  if (delivered.size > 0) {
-    const rows = await session.query<{ msisdn: string }>(
+  ctx: MonthContext,
+  input: ChunkInput,
+  out: ChunkOutput,
+  digests: ReadonlyMap<string, string>,
+): Promise<ChunkResult> {
+  const { billMonth, msisdns } = input;
+  if (out.fresh.length > 0) {
+    const inserted = await session.query(
       `INSERT INTO usage_months (bill_month, msisdn, records)
        SELECT $1, key, value::text FROM json_each($2::json) ORDER BY key
        ON CONFLICT DO NOTHING RETURNING msisdn`,
-      [billMonth, jsonByMsisdn([...delivered].map(([m, cdrs]) => [m, `[${cdrs.map((c) => c.text).join(",")}]`]))],
+      [billMonth, jsonByMsisdn(out.fresh)],
     );
-    for (const { msisdn } of rows) {
-      inserted.add(msisdn);
-      records.set(
-        msisdn,
-        (delivered.get(msisdn) ?? []).map((c) => c.record),
-      );
-    }
+    if (inserted.length < out.fresh.length) throw new StoredMeanwhile();
   }
-  const stored = await session.query<{ msisdn: string; records: string }>(
-    "SELECT msisdn, records FROM usage_months WHERE bill_month = $1 AND msisdn = ANY($2) ORDER BY msisdn FOR UPDATE",
-    [billMonth, msisdns.filter((m) => !inserted.has(m))],
-  );
-  const merged: [string, string][] = [];
-  for (const row of stored) {
-    const list = JSON.parse(row.records) as StoredRecord[];
-    const now = delivered.get(row.msisdn);
-    if (now) {
-      const all = mergeRecords(
-        list,
-        now.map((c) => c.record),
-      );
-      records.set(row.msisdn, all);
-      merged.push([row.msisdn, JSON.stringify(all)]);
-    } else records.set(row.msisdn, list);
-  }
-  if (merged.length > 0) {
+  if (out.merged.length > 0) {
+    const locked = await session.query<{ msisdn: string; digest: string }>(
+      `SELECT msisdn, md5(records) AS digest FROM usage_months
+       WHERE bill_month = $1 AND msisdn = ANY($2) ORDER BY msisdn FOR UPDATE`,
+      [billMonth, out.merged.map(([m]) => m)],
+    );
+    if (locked.some((row) => digests.get(row.msisdn) !== row.digest)) throw new StoredMeanwhile();
     await session.query(
       `UPDATE usage_months u SET records = d.value::text
        FROM json_each($2::json) AS d WHERE u.bill_month = $1 AND u.msisdn = d.key`,
-      [billMonth, jsonByMsisdn(merged)],
+      [billMonth, jsonByMsisdn(out.merged)],
     );
   }
-  return records;
-}
-
-/** Stores this run's bills of the chunk's subscriber-months (each replaces the stored one) and returns every bill of them. */
-async function storeBills(
-  session: RawSession,
-  billMonth: string,
-  msisdns: readonly string[],
-  delivered: ReadonlyMap<string, StoredBillLine[]>,
-): Promise<Map<string, StoredBillLine[]>> {
-  const bills = new Map<string, StoredBillLine[]>(delivered);
-  if (delivered.size > 0) {
+  if (out.bills.length > 0) {
     await session.query(
       `INSERT INTO bill_months (bill_month, msisdn, lines)
        SELECT $1, key, value::text FROM json_each($2::json) ORDER BY key
        ON CONFLICT (bill_month, msisdn) DO UPDATE SET lines = excluded.lines`,
-      [billMonth, jsonByMsisdn([...delivered].map(([m, lines]) => [m, JSON.stringify(lines)]))],
+      [billMonth, jsonByMsisdn(out.bills)],
     );
   }
-  const stored = await session.query<{ msisdn: string; lines: string }>(
-    "SELECT msisdn, lines FROM bill_months WHERE bill_month = $1 AND msisdn = ANY($2)",
-    [billMonth, msisdns.filter((m) => !delivered.has(m))],
-  );
-  for (const row of stored) bills.set(row.msisdn, JSON.parse(row.lines) as StoredBillLine[]);
-  return bills;
-}
-
-function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const list = map.get(key);
-    if (list) list.push(row);
-    else map.set(key, [row]);
-  }
-  return map;
-}
-
-/** Exact cents of a stored numeric(14,2) string. */
-export function centsOf(amount: string): number {
-  const negative = amount.startsWith("-");
-  const [whole = "0", fraction = ""] = (negative ? amount.slice(1) : amount).split(".");
-  const cents = Number(whole) * 100 + Number(fraction.padEnd(2, "0").slice(0, 2));
-  return negative ? -cents : cents;
+  await storeDiscrepancies(session, ctx, billMonth, msisdns, out.discrepancies);
+  const issued = await issueCredits(session, out.planned, {
+    runId: ctx.runId,
+    inputDigests: ctx.inputDigests,
+    catalogueDigest: ctx.catalogueDigest,
+  });
+  return {
+    itemsRated: out.itemsRated,
+    unratable: new Map(out.unratable),
+    discrepancies: out.discrepancies,
+    matched: out.matched,
+    issued,
+    overCredited: out.overCredited,
+    noAccount: out.noAccount,
+    subscriberMonths: msisdns.length,
+    cdrRated: out.cdrRated,
+    cdrDuplicates: out.cdrDuplicates,
+    repeated: out.repeated,
+  };
 }
 
 const DISCREPANCY_COLUMNS = [

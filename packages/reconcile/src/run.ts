@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { BillingDatabase } from "@billing/db";
 import type { PlanPeriod } from "@billing/rating";
 import pLimit from "p-limit";
+import { type ChunkRaters, chunkRaters } from "./chunk-raters.js";
 import { readBucket } from "./delivered.js";
 import {
   clearEarlierAttempt,
@@ -40,6 +41,8 @@ export interface ReconcileOptions {
   readonly now?: () => Date;
   /** Bytes of CDR and bill input per msisdn range, the part of the input held in memory at once (BUCKET_INPUT_BYTES). */
   readonly rangeBytes?: number;
+  /** Worker threads that rate chunks while this thread reads and writes; 0 (the default) rates on this thread. */
+  readonly threads?: number;
   /** Subscribers per chunk: the unit rated, diffed and written to the ledger in one transaction. */
   readonly chunkSize?: number;
   /** Called as work advances, for a progress display. */
@@ -63,6 +66,7 @@ export interface Progress {
  */
 async function reconcileMonths(
   ctx: MonthContext,
+  raters: ChunkRaters,
   spilled: SpilledInput,
   periods: ReadonlyMap<string, readonly PlanPeriod[]>,
   quarantine: QuarantineSink,
@@ -100,10 +104,12 @@ async function reconcileMonths(
     }
   };
 
-  // Chunks run concurrently on a server (its connections work in parallel with
-  // the rating); their results are written in order, at most `ahead` held at once.
+  // Chunks run concurrently: while worker threads rate some, this thread reads
+  // and writes others (and on a server, its connections work in parallel);
+  // their results are written in order, at most `ahead` held at once.
   const chunkSize = options.chunkSize ?? 500;
-  const concurrency = ctx.database.kind === "postgres" ? 3 : 1;
+  const threads = options.threads ?? 0;
+  const concurrency = threads > 0 ? threads + 1 : ctx.database.kind === "postgres" ? 3 : 1;
   const limit = pLimit(concurrency);
   const ahead = 2 * concurrency;
   const months = [...spilled.msisdns.keys()].sort();
@@ -129,7 +135,7 @@ async function reconcileMonths(
       for (let i = from; i < to; i += chunkSize) {
         const msisdns = scope.slice(i, Math.min(i + chunkSize, to));
         totals.subscriberMonths += msisdns.length;
-        pending.push(limit(() => reconcileChunk(ctx, month, msisdns, delivered)));
+        pending.push(limit(() => reconcileChunk(ctx, raters, month, msisdns, delivered)));
         if (pending.length >= ahead) await settle();
       }
       from = to;
@@ -193,7 +199,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       mark = at;
     };
     await clearEarlierAttempt(ingest);
-    const { catalogue, digest: catalogueDigest } = await loadCatalogue(ingest);
+    const { catalogue, digest: catalogueDigest, text: catalogueText } = await loadCatalogue(ingest);
     const periods = await loadSubscribers(ingest);
     const subscriptions = await loadSubscriptions(ingest);
     lap("reference_data");
@@ -215,7 +221,16 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         cdrFiles: inputs.cdrs,
         billFiles: inputs.bills,
       };
-      reconciled = await reconcileMonths(ctx, spilled, periods, quarantine, counts, options);
+      const raters = chunkRaters(
+        ctx,
+        { catalogueText, periods, subscriptions, runId, cdrFiles: inputs.cdrs, billFiles: inputs.bills },
+        options.threads ?? 0,
+      );
+      try {
+        reconciled = await reconcileMonths(ctx, raters, spilled, periods, quarantine, counts, options);
+      } finally {
+        await raters.close();
+      }
       lap("rate_diff_credit");
       quarantineByReason = await quarantine.writeCsv(join(options.outDir, "quarantine.csv"));
     } finally {

@@ -1,0 +1,34 @@
+/**
+ * A worker thread that rates chunks (rateChunk) for the run on the main
+ * thread, which keeps the database and the outputs. Started by ChunkRaters.
+ */
+import { type PlanPeriod, parseCatalogueText, type Subscription } from "@billing/rating";
+import { workerData } from "piscina";
+import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, directoryOf, rateChunk } from "./rate-chunk.js";
+
+/** What a worker is started with: the run's reference data, cloned once. */
+export interface ChunkWorkerData {
+  readonly catalogueText: string;
+  readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
+  readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
+  readonly runId: string;
+  readonly cdrFiles: readonly string[];
+  readonly billFiles: readonly string[];
+}
+
+const data = workerData as ChunkWorkerData;
+const parsed = parseCatalogueText(data.catalogueText);
+if (!parsed.ok) throw new Error("the run's catalogue no longer validates in a worker thread");
+const ctx: ChunkRatingContext = {
+  catalogue: parsed.catalogue,
+  periods: data.periods,
+  subscriptions: data.subscriptions,
+  directory: directoryOf(data.periods),
+  runId: data.runId,
+  cdrFiles: data.cdrFiles,
+  billFiles: data.billFiles,
+};
+
+export default function rate(input: ChunkInput): ChunkOutput {
+  return rateChunk(ctx, input);
+}

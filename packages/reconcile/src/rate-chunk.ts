@@ -1,0 +1,207 @@
+import {
+  type Catalogue,
+  type Directory,
+  type PlanPeriod,
+  parseDate,
+  rateSubscriberMonth,
+  type Subscription,
+  UNRATABLE_STATUSES,
+} from "@billing/rating";
+import { deliveredBill, deliveredRecords, mergeRecords, type RepeatedId } from "./delivered.js";
+import { type Discrepancy, diffSubscriberMonth } from "./diff.js";
+import {
+  accountFor,
+  type IssuedSoFar,
+  type OverCredited,
+  type PlannedCredit,
+  planCredits,
+  type RefundKey,
+} from "./ledger.js";
+import { type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
+
+/** What rating a chunk needs besides the chunk: the same for every chunk of a run. */
+export interface ChunkRatingContext {
+  readonly catalogue: Catalogue;
+  readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
+  readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
+  readonly directory: Directory;
+  readonly runId: string;
+  /** The run's CDR and bill files, which spilled rows name by index. */
+  readonly cdrFiles: readonly string[];
+  readonly billFiles: readonly string[];
+}
+
+/** A chunk of subscriber-months of one bill month, as read (plain data, so it can go to a worker thread). */
+export interface ChunkInput {
+  readonly billMonth: string;
+  readonly msisdns: readonly string[];
+  /** This run's delivery, as spilled lines, by msisdn. */
+  readonly delivered: readonly (readonly [msisdn: string, cdrs: readonly string[], bills: readonly string[]])[];
+  /** Stored subscriber-months: records JSON text by msisdn. */
+  readonly storedUsage: readonly (readonly [msisdn: string, records: string])[];
+  readonly storedBills: readonly (readonly [msisdn: string, lines: string])[];
+  readonly ledger: readonly {
+    msisdn: string;
+    item_key: string;
+    occurrence: number;
+    idempotency_key: string;
+    issue_seq: number;
+    refund: string;
+  }[];
+  /** Records quarantined as malformed, in any run. */
+  readonly quarantined: readonly { msisdn: string | null; record_id: string | null; reason: string }[];
+}
+
+/** What rating a chunk produced, and what of this run's delivery to store. */
+export interface ChunkOutput {
+  /** Records JSON of subscriber-months stored for the first time. */
+  readonly fresh: [msisdn: string, records: string][];
+  /** Records JSON of stored subscriber-months with this run's delivery merged in. */
+  readonly merged: [msisdn: string, records: string][];
+  /** Bill lines JSON of the subscriber-months whose bill this run delivered. */
+  readonly bills: [msisdn: string, lines: string][];
+  readonly itemsRated: number;
+  readonly unratable: [status: string, count: number][];
+  readonly discrepancies: Discrepancy[];
+  readonly matched: number;
+  readonly planned: PlannedCredit[];
+  readonly overCredited: OverCredited[];
+  readonly noAccount: Discrepancy[];
+  readonly cdrRated: number;
+  readonly cdrDuplicates: number;
+  readonly repeated: RepeatedId[];
+}
+
+/** Directory of VPMN membership from every subscriber's periods. */
+export function directoryOf(periods: ReadonlyMap<string, readonly PlanPeriod[]>): Directory {
+  const groups = new Map<string, { from: number; to: number; group: string }[]>();
+  for (const [msisdn, list] of periods) {
+    const spans = list
+      .filter((p) => p.vpmnGroup !== null)
+      .map((p) => ({
+        from: parseDate(p.activeFrom) as number,
+        to: p.activeTo === null ? Number.POSITIVE_INFINITY : (parseDate(p.activeTo) as number),
+        group: p.vpmnGroup as string,
+      }));
+    if (spans.length > 0) groups.set(msisdn, spans);
+  }
+  return {
+    vpmnGroupAt(msisdn, day) {
+      return groups.get(msisdn)?.find((s) => day >= s.from && day < s.to)?.group ?? null;
+    },
+  };
+}
+
+/** Exact cents of a stored numeric(14,2) string. */
+export function centsOf(amount: string): number {
+  const negative = amount.startsWith("-");
+  const [whole = "0", fraction = ""] = (negative ? amount.slice(1) : amount).split(".");
+  const cents = Number(whole) * 100 + Number(fraction.padEnd(2, "0").slice(0, 2));
+  return negative ? -cents : cents;
+}
+
+function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const list = map.get(key);
+    if (list) list.push(row);
+    else map.set(key, [row]);
+  }
+  return map;
+}
+
+/**
+ * Merges this run's delivery of a chunk with what is stored, rates every
+ * subscriber-month, diffs it against its bill and plans the credits still
+ * owed. Pure: the caller reads the inputs and stores the outputs.
+ */
+export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutput {
+  const { billMonth } = input;
+  const delivered = new Map(input.delivered.map(([m, cdrs, bills]) => [m, { cdrs, bills }]));
+  const storedUsage = new Map(input.storedUsage);
+  const storedBills = new Map(input.storedBills);
+  const ledgerBy = groupBy(input.ledger, (l) => l.msisdn);
+  const quarantinedBy = groupBy(input.quarantined, (q) => q.msisdn as string);
+  const out: ChunkOutput = {
+    fresh: [],
+    merged: [],
+    bills: [],
+    itemsRated: 0,
+    unratable: [],
+    discrepancies: [],
+    matched: 0,
+    planned: [],
+    overCredited: [],
+    noAccount: [],
+    cdrRated: 0,
+    cdrDuplicates: 0,
+    repeated: [],
+  };
+  const unratable = new Map<string, number>();
+  let { itemsRated, matched, cdrRated, cdrDuplicates } = out;
+  for (const msisdn of input.msisdns) {
+    const d = delivered.get(msisdn);
+    const stored = storedUsage.get(msisdn);
+    let records: StoredRecord[] = stored === undefined ? [] : (JSON.parse(stored) as StoredRecord[]);
+    const deliveredIds = new Set<string>();
+    if (d && d.cdrs.length > 0) {
+      const now = deliveredRecords(d.cdrs, ctx.cdrFiles, ctx.runId);
+      out.repeated.push(...now.repeated);
+      for (const c of now.kept) deliveredIds.add(c.record[0]);
+      if (stored === undefined) {
+        records = now.kept.map((c) => c.record);
+        out.fresh.push([msisdn, `[${now.kept.map((c) => c.text).join(",")}]`]);
+      } else {
+        records = mergeRecords(
+          records,
+          now.kept.map((c) => c.record),
+        );
+        out.merged.push([msisdn, JSON.stringify(records)]);
+      }
+    }
+    let bill: StoredBillLine[];
+    if (d && d.bills.length > 0) {
+      bill = deliveredBill(d.bills, ctx.billFiles);
+      out.bills.push([msisdn, JSON.stringify(bill)]);
+    } else bill = JSON.parse(storedBills.get(msisdn) ?? "[]") as StoredBillLine[];
+
+    const periods = ctx.periods.get(msisdn) ?? [];
+    const month = rateSubscriberMonth({
+      billMonth,
+      msisdn,
+      periods,
+      subscriptions: ctx.subscriptions.get(msisdn) ?? [],
+      records: records.map((r) => usageFromStored(msisdn, r)),
+      catalogue: ctx.catalogue,
+      directory: ctx.directory,
+    });
+    const lines = bill.map(([itemKey, occurrence, cents]) => ({ itemKey, occurrence, cents }));
+    const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
+    const diff = diffSubscriberMonth(month, lines, quarantined);
+    const issued = new Map<string, IssuedSoFar & { key: RefundKey }>();
+    for (const row of ledgerBy.get(msisdn) ?? []) {
+      const before = issued.get(row.idempotency_key);
+      issued.set(row.idempotency_key, {
+        key: { msisdn, billMonth, itemKey: row.item_key, occurrence: row.occurrence },
+        totalCents: (before?.totalCents ?? 0) + centsOf(row.refund),
+        lastSeq: Math.max(before?.lastSeq ?? 0, row.issue_seq),
+      });
+    }
+    const plan = planCredits(diff.discrepancies, issued, accountFor(periods, billMonth));
+    for (const item of month.items) {
+      itemsRated += 1;
+      if (UNRATABLE_STATUSES.has(item.status)) unratable.set(item.status, (unratable.get(item.status) ?? 0) + 1);
+      if (item.record && deliveredIds.has(item.itemKey)) {
+        if (item.status === "duplicate_usage") cdrDuplicates += 1;
+        else cdrRated += 1;
+      }
+    }
+    out.discrepancies.push(...diff.discrepancies);
+    matched += diff.matched;
+    out.planned.push(...plan.credits);
+    out.overCredited.push(...plan.overCredited);
+    out.noAccount.push(...plan.noAccount);
+  }
+  return { ...out, itemsRated, matched, cdrRated, cdrDuplicates, unratable: [...unratable] };
+}
