@@ -28,7 +28,9 @@ export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<num
       runId,
       now: io.now,
       chunkSize: args.chunkSize,
-      threads: Math.max(1, availableParallelism() - 1),
+      // A worker thread on the server only: PGlite's own memory is in this
+      // process, and a worker's copy of the reference data took a 2M-CDR run past 1 GB.
+      threads: database.kind === "postgres" ? Math.max(1, availableParallelism() - 1) : 0,
       ...(args.shard ? { shard: args.shard } : {}),
     });
     progress.stop();
