@@ -1,7 +1,7 @@
 /**
  * The itemized-page request of the query service under load, beside the bare
- * read of the same page's stored subscriber-month measured in the same run. Fills a PostgreSQL
- * server database with generated CDRs over the six queryable months (kept
+ * read of the same page's stored subscriber-month measured in the same run.
+ * Fills a PostgreSQL server database with generated CDRs over the six queryable months (kept
  * between runs, so only the first run pays for the fill), starts
  * `billing serve` on it, signs in many subscribers at a registered kiosk,
  * and drives their sessions' record pages with autocannon. Usage:

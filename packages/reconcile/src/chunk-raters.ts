@@ -9,13 +9,20 @@ export interface ChunkRaters {
   close(): Promise<void>;
 }
 
-export function chunkRaters(ctx: ChunkRatingContext, data: ChunkWorkerData, threads: number): ChunkRaters {
+export function chunkRaters(ctx: ChunkRatingContext, catalogueText: string, threads: number): ChunkRaters {
   if (threads === 0) {
     return { rate: async (input) => rateChunk(ctx, input), close: async () => {} };
   }
   const pool = new Piscina<ChunkInput, ChunkOutput>({
     filename: fileURLToPath(new URL("./chunk-worker.js", import.meta.url)),
-    workerData: data,
+    workerData: {
+      catalogueText,
+      periods: ctx.periods,
+      subscriptions: ctx.subscriptions,
+      runId: ctx.runId,
+      cdrFiles: ctx.cdrFiles,
+      billFiles: ctx.billFiles,
+    } satisfies ChunkWorkerData,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Number.POSITIVE_INFINITY,

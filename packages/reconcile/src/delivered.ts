@@ -10,7 +10,7 @@ export interface DeliveredCdr {
 /**
  * What this run delivered for one subscriber-month, as spilled lines in file
  * and line order. They are parsed only when the subscriber-month's turn
- * comes: a bucket held as parsed rows outlived the young generation and cost
+ * comes: a range held as parsed rows outlived the young generation and cost
  * collections more than the parsing.
  */
 export interface Delivered {
@@ -27,7 +27,7 @@ export interface RepeatedId {
 }
 
 /** The spilled input of one bill month and msisdn range, by msisdn. */
-export function readBucket(input: SpilledInput, billMonth: string, range: number): Map<string, Delivered> {
+export function readRange(input: SpilledInput, billMonth: string, range: number): Map<string, Delivered> {
   const byMsisdn = new Map<string, Delivered>();
   const entry = (line: string) => {
     const msisdn = line.slice(0, line.indexOf("\t"));

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BillingDatabase } from "@billing/db";
 import { type Catalogue, type PlanPeriod, parseCatalogueText, type Subscription } from "@billing/rating";
@@ -21,7 +21,7 @@ import {
   SUBSCRIPTION_COLUMNS,
 } from "./row-parsers.js";
 import { formatShard, inShard, type Shard } from "./shard.js";
-import { BUCKET_INPUT_BYTES, MsisdnRanges, SpillFiles } from "./spill.js";
+import { MsisdnRanges, RANGE_INPUT_BYTES, SpillFiles } from "./spill.js";
 
 export interface FileCount {
   read: number;
@@ -244,8 +244,8 @@ export function spillKey(kind: "cdr" | "bill", billMonth: string, range: number)
 /**
  * Streams usage files (CDRs or bills) into the spill files: every row is
  * counted, a malformed one quarantined with its reason, one of another share
- * counted apart, and the rest appended, as one JSON line, to the file of its
- * bill month and msisdn range.
+ * counted apart, and the rest appended, as one spilled line (see SpilledBill),
+ * to the file of its bill month and msisdn range.
  */
 async function spillFiles<T extends { readonly msisdn: string; readonly billMonth: string }>(
   ctx: IngestContext,
@@ -278,19 +278,18 @@ async function spillFiles<T extends { readonly msisdn: string; readonly billMont
 }
 
 /**
- * Reads the CDR and bill files of the run into spill files, split into
- * enough msisdn ranges that each range's input is about `rangeBytes`.
+ * Reads the CDR and bill files of the run (`inputBytes` in all) into spill
+ * files, split into enough msisdn ranges that each range's input is about `rangeBytes`.
  * Memory holds the parse of one row at a time.
  */
 export async function spillUsage(
   ctx: IngestContext,
   subscribers: Iterable<string>,
-  rangeBytes = BUCKET_INPUT_BYTES,
+  inputBytes: number,
+  rangeBytes = RANGE_INPUT_BYTES,
 ): Promise<SpilledInput> {
-  let bytes = 0;
-  for (const file of [...ctx.inputs.cdrs, ...ctx.inputs.bills]) bytes += (await stat(join(ctx.inputs.dir, file))).size;
   const mine = [...subscribers].filter((m) => inShard(m, ctx.shard)).sort();
-  const ranges = new MsisdnRanges(mine, Math.ceil(bytes / ctx.shard.count / rangeBytes));
+  const ranges = new MsisdnRanges(mine, Math.ceil(inputBytes / ctx.shard.count / rangeBytes));
   const input: SpilledInput = { spill: new SpillFiles(), ranges, msisdns: new Map() };
   try {
     // Built by hand, not by JSON.stringify of an array (twice the time): other_party

@@ -123,23 +123,19 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
   const storedBills = new Map(input.storedBills);
   const ledgerBy = groupBy(input.ledger, (l) => l.msisdn);
   const quarantinedBy = groupBy(input.quarantined, (q) => q.msisdn as string);
-  const out: ChunkOutput = {
-    fresh: [],
-    merged: [],
-    bills: [],
-    itemsRated: 0,
-    unratable: [],
-    discrepancies: [],
-    matched: 0,
-    planned: [],
-    overCredited: [],
-    noAccount: [],
-    cdrRated: 0,
-    cdrDuplicates: 0,
-    repeated: [],
-  };
+  const fresh: [string, string][] = [];
+  const merged: [string, string][] = [];
+  const bills: [string, string][] = [];
+  const discrepancies: Discrepancy[] = [];
+  const planned: PlannedCredit[] = [];
+  const overCredited: OverCredited[] = [];
+  const noAccount: Discrepancy[] = [];
+  const repeated: RepeatedId[] = [];
   const unratable = new Map<string, number>();
-  let { itemsRated, matched, cdrRated, cdrDuplicates } = out;
+  let itemsRated = 0;
+  let matched = 0;
+  let cdrRated = 0;
+  let cdrDuplicates = 0;
   for (const msisdn of input.msisdns) {
     const d = delivered.get(msisdn);
     const stored = storedUsage.get(msisdn);
@@ -147,23 +143,23 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
     const deliveredIds = new Set<string>();
     if (d && d.cdrs.length > 0) {
       const now = deliveredRecords(d.cdrs, ctx.cdrFiles, ctx.runId);
-      out.repeated.push(...now.repeated);
+      repeated.push(...now.repeated);
       for (const c of now.kept) deliveredIds.add(c.record[0]);
       if (stored === undefined) {
         records = now.kept.map((c) => c.record);
-        out.fresh.push([msisdn, `[${now.kept.map((c) => c.text).join(",")}]`]);
+        fresh.push([msisdn, `[${now.kept.map((c) => c.text).join(",")}]`]);
       } else {
         records = mergeRecords(
           records,
           now.kept.map((c) => c.record),
         );
-        out.merged.push([msisdn, JSON.stringify(records)]);
+        merged.push([msisdn, JSON.stringify(records)]);
       }
     }
     let bill: StoredBillLine[];
     if (d && d.bills.length > 0) {
       bill = deliveredBill(d.bills, ctx.billFiles);
-      out.bills.push([msisdn, JSON.stringify(bill)]);
+      bills.push([msisdn, JSON.stringify(bill)]);
     } else bill = JSON.parse(storedBills.get(msisdn) ?? "[]") as StoredBillLine[];
 
     const periods = ctx.periods.get(msisdn) ?? [];
@@ -197,11 +193,25 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
         else cdrRated += 1;
       }
     }
-    out.discrepancies.push(...diff.discrepancies);
+    discrepancies.push(...diff.discrepancies);
     matched += diff.matched;
-    out.planned.push(...plan.credits);
-    out.overCredited.push(...plan.overCredited);
-    out.noAccount.push(...plan.noAccount);
+    planned.push(...plan.credits);
+    overCredited.push(...plan.overCredited);
+    noAccount.push(...plan.noAccount);
   }
-  return { ...out, itemsRated, matched, cdrRated, cdrDuplicates, unratable: [...unratable] };
+  return {
+    fresh,
+    merged,
+    bills,
+    itemsRated,
+    unratable: [...unratable],
+    discrepancies,
+    matched,
+    planned,
+    overCredited,
+    noAccount,
+    cdrRated,
+    cdrDuplicates,
+    repeated,
+  };
 }

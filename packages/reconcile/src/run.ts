@@ -1,10 +1,9 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BillingDatabase } from "@billing/db";
-import type { PlanPeriod } from "@billing/rating";
 import pLimit from "p-limit";
 import { type ChunkRaters, chunkRaters } from "./chunk-raters.js";
-import { readBucket } from "./delivered.js";
+import { readRange } from "./delivered.js";
 import {
   clearEarlierAttempt,
   countFor,
@@ -39,7 +38,7 @@ export interface ReconcileOptions {
   readonly shard?: Shard;
   /** The clock, read at the start and the end of the run only. */
   readonly now?: () => Date;
-  /** Bytes of CDR and bill input per msisdn range, the part of the input held in memory at once (BUCKET_INPUT_BYTES). */
+  /** Bytes of CDR and bill input per msisdn range, the part of the input held in memory at once (RANGE_INPUT_BYTES). */
   readonly rangeBytes?: number;
   /** Worker threads that rate chunks while this thread reads and writes; 0 (the default) rates on this thread. */
   readonly threads?: number;
@@ -68,7 +67,6 @@ async function reconcileMonths(
   ctx: MonthContext,
   raters: ChunkRaters,
   spilled: SpilledInput,
-  periods: ReadonlyMap<string, readonly PlanPeriod[]>,
   quarantine: QuarantineSink,
   counts: Map<string, FileCount>,
   options: ReconcileOptions,
@@ -84,7 +82,7 @@ async function reconcileMonths(
     for (const [status, n] of result.unratable) totals.unratable.set(status, (totals.unratable.get(status) ?? 0) + n);
     totals.itemsMatched += result.matched;
     for (const d of result.discrepancies) {
-      const account = accountFor(periods.get(d.msisdn) ?? [], d.billMonth);
+      const account = accountFor(ctx.periods.get(d.msisdn) ?? [], d.billMonth);
       totals.addDiscrepancy(d);
       report.add(d, account);
       await discrepanciesOut.write(discrepancyFields(d, account));
@@ -131,7 +129,7 @@ async function reconcileMonths(
     for (let range = 0; range < spilled.ranges.count; range++) {
       let to = from;
       while (to < scope.length && spilled.ranges.rangeOf(scope[to] as string) === range) to++;
-      const delivered = readBucket(spilled, month, range);
+      const delivered = readRange(spilled, month, range);
       for (let i = from; i < to; i += chunkSize) {
         const msisdns = scope.slice(i, Math.min(i + chunkSize, to));
         totals.subscriberMonths += msisdns.length;
@@ -203,7 +201,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     const periods = await loadSubscribers(ingest);
     const subscriptions = await loadSubscriptions(ingest);
     lap("reference_data");
-    const spilled = await spillUsage(ingest, periods.keys(), options.rangeBytes);
+    const spilled = await spillUsage(ingest, periods.keys(), totalBytes, options.rangeBytes);
     lap("read_usage");
     let reconciled: Awaited<ReturnType<typeof reconcileMonths>>;
     let quarantineByReason: Map<string, number>;
@@ -221,13 +219,9 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         cdrFiles: inputs.cdrs,
         billFiles: inputs.bills,
       };
-      const raters = chunkRaters(
-        ctx,
-        { catalogueText, periods, subscriptions, runId, cdrFiles: inputs.cdrs, billFiles: inputs.bills },
-        options.threads ?? 0,
-      );
+      const raters = chunkRaters(ctx, catalogueText, options.threads ?? 0);
       try {
-        reconciled = await reconcileMonths(ctx, raters, spilled, periods, quarantine, counts, options);
+        reconciled = await reconcileMonths(ctx, raters, spilled, quarantine, counts, options);
       } finally {
         await raters.close();
       }

@@ -2,8 +2,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Bytes of input a bucket holds: read into memory whole when its turn comes (about 4× that as objects). */
-export const BUCKET_INPUT_BYTES = 8 << 20;
+/** Bytes of input an msisdn range holds: read into memory whole when its turn comes (about 4× that as objects). */
+export const RANGE_INPUT_BYTES = 8 << 20;
 const BUFFER_BYTES = 1 << 18;
 
 /**
