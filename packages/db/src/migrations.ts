@@ -260,6 +260,15 @@ const MIGRATIONS: Record<string, readonly string[]> = {
     `DROP TABLE cdr_staging`,
     `DROP TABLE bill_staging`,
   ],
+  // pglz cost the server more CPU than anything else of a run: storing 2M CDRs' rows took 3.6 s with
+  // it, 1.3 s with lz4. PGlite is built without lz4 and keeps pglz (same SQL, the build decides).
+  "0005_lz4_month_rows": [
+    `DO $$ BEGIN
+      ALTER TABLE usage_months ALTER COLUMN records SET COMPRESSION lz4;
+      ALTER TABLE bill_months ALTER COLUMN lines SET COMPRESSION lz4;
+    EXCEPTION WHEN feature_not_supported THEN NULL;
+    END $$`,
+  ],
 };
 
 const provider: MigrationProvider = {

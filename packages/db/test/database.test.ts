@@ -49,6 +49,18 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
     expect(tables.rows[0]?.n).toBe(13);
   });
 
+  it("compresses subscriber-month rows with lz4 on the server, pglz on PGlite (built without lz4)", async () => {
+    const { rows } = await sql<{ name: string; method: string }>`
+      select attname as name, attcompression as method from pg_attribute
+      where attrelid in ('usage_months'::regclass, 'bill_months'::regclass) and attname in ('records', 'lines')
+      order by attname`.execute(scratch.database.db);
+    const method = kind === "postgres" ? "l" : "";
+    expect(rows).toEqual([
+      { name: "lines", method },
+      { name: "records", method },
+    ]);
+  });
+
   it("returns dates, money and int8 the same way on both drivers", async () => {
     const { rows } = await sql<{ d: string; m: string; b: number; t: Date }>`
       select '2026-09-01'::date as d, 1.50::numeric(14,2) as m, 5::int8 as b,
