@@ -47,6 +47,61 @@ describe("time in the billing zone (UTC+8)", () => {
     );
   });
 
+  it("reads the common form exactly as the general pattern does, for any text near it", () => {
+    // The reference: the general pattern alone, as parseTimestamp read every text before its fast path.
+    const PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
+    const reference = (text: string): number | undefined => {
+      const m = PATTERN.exec(text);
+      if (!m) return undefined;
+      const [year, month, dom, hour, minute, second] = m.slice(1, 7).map(Number) as number[];
+      // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear does not.
+      const utc = (y: number, mo: number, d: number, h = 0, mi = 0, sec = 0, milli = 0) => {
+        const date = new Date(0);
+        date.setUTCFullYear(y, mo, d);
+        date.setUTCHours(h, mi, sec, milli);
+        return date;
+      };
+      const last = utc(year as number, month as number, 0).getUTCDate();
+      if ((month as number) < 1 || (month as number) > 12 || (dom as number) < 1 || (dom as number) > last)
+        return undefined;
+      if ((hour as number) > 23 || (minute as number) > 59 || (second as number) > 59) return undefined;
+      const zone = (m[8] as string).replace(":", "");
+      const oh = zone === "Z" ? 0 : Number(zone.slice(1, 3));
+      const om = zone === "Z" ? 0 : Number(zone.slice(3, 5));
+      if (oh > 23 || om > 59) return undefined;
+      const millis = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+      const offset = (zone[0] === "-" ? -1 : 1) * (oh * 60 + om);
+      return utc(
+        year as number,
+        (month as number) - 1,
+        dom as number,
+        hour,
+        (minute as number) - offset,
+        second,
+        millis,
+      ).getTime();
+    };
+    const digit = fc.constantFrom(..."0123456789");
+    const char = fc.oneof(digit, digit, digit, fc.constantFrom("-", ":", "T", "+", "Z", ".", " ", "x", "٣"));
+    const near = fc
+      .tuple(
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        fc.constantFrom("+08:00", "-05:30", "+23:59", "+24:00", "-00:60", "Z", "+0800"),
+        fc.array(fc.tuple(fc.nat(30), char), { maxLength: 3 }),
+      )
+      .map(([ms, zone, edits]) => {
+        const chars = [...`${new Date(ms).toISOString().slice(0, 19)}${zone}`];
+        for (const [at, c] of edits) chars[at % chars.length] = c;
+        return chars.join("");
+      });
+    fc.assert(
+      fc.property(near, (text) => {
+        expect(parseTimestamp(text)).toBe(reference(text));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
   it("day numbers round-trip through civil dates", () => {
     fc.assert(
       fc.property(fc.integer({ min: -100_000, max: 100_000 }), (day) => {
