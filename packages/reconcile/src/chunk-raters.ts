@@ -22,6 +22,8 @@ export function chunkRaters(ctx: ChunkRatingContext, catalogueText: string, thre
       runId: ctx.runId,
       cdrFiles: ctx.cdrFiles,
       billFiles: ctx.billFiles,
+      cdrColumns: ctx.cdrColumns,
+      billColumns: ctx.billColumns,
     } satisfies ChunkWorkerData,
     minThreads: threads,
     maxThreads: threads,

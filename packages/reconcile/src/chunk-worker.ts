@@ -14,6 +14,8 @@ export interface ChunkWorkerData {
   readonly runId: string;
   readonly cdrFiles: readonly string[];
   readonly billFiles: readonly string[];
+  readonly cdrColumns: readonly (readonly number[])[];
+  readonly billColumns: readonly (readonly number[])[];
 }
 
 const data = workerData as ChunkWorkerData;
@@ -27,6 +29,8 @@ const ctx: ChunkRatingContext = {
   runId: data.runId,
   cdrFiles: data.cdrFiles,
   billFiles: data.billFiles,
+  cdrColumns: data.cdrColumns,
+  billColumns: data.billColumns,
 };
 
 export default function rate(input: ChunkInput): ChunkOutput {

@@ -1,75 +1,160 @@
 import { createReadStream, type WriteStream } from "node:fs";
+import { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 import Papa from "papaparse";
 import { InputError } from "./errors.js";
-import type { Row } from "./row-parsers.js";
 
-/** A data row of a CSV file, or why it is not one. `line` counts the header as line 1; `raw` is the record without its line end. */
+/**
+ * A data row of a CSV file, or why it is not one. `line` counts records, the
+ * header as line 1; `raw` is the record without its line end. A `raw` holding
+ * no quote splits on its commas into `fields`.
+ */
 export type CsvEntry =
-  | { readonly line: number; readonly row: Row; readonly raw: string }
-  | { readonly line: number; readonly row: null; readonly raw: string; readonly reason: string };
+  | { readonly line: number; readonly fields: readonly string[]; readonly raw: string }
+  | { readonly line: number; readonly fields: null; readonly raw: string; readonly reason: string };
+
+export interface CsvReading {
+  readonly path: string;
+  /** The file's name in errors and entries. */
+  readonly file: string;
+  readonly required: readonly string[];
+  /** Called with the header row, before the first entry. */
+  readonly onHeader?: (header: readonly string[]) => void;
+  /** Called with each data row; when it returns a promise, reading waits for it, so a slow database never makes rows pile up. */
+  readonly onEntry: (entry: CsvEntry) => undefined | Promise<void>;
+  readonly onBytes?: (bytesRead: number) => void;
+}
+
+const CHUNK_BYTES = 1 << 20;
 
 /**
  * Streams a CSV file (RFC 4180, header row, columns in any order, extra
- * columns ignored) to `onEntry`, with papaparse: it parses several times
- * faster than fast-csv here (bench-reconcile). When `onEntry` returns a
- * promise, parsing pauses until it settles, so a slow database never makes
- * rows pile up. A header lacking a required column refuses the file.
+ * columns ignored) to `onEntry`; a header lacking a required column refuses
+ * the file. Records are split here while the file holds no quote: then a
+ * record is a line and a field what lies between commas. From the first
+ * quote on, papaparse parses the rest (quoted fields may hold commas, quotes
+ * and line ends). Both read lines as papaparse does, its line end guessed
+ * from the first chunk (a property test holds the two equal); splitting
+ * quote-free lines here took a fifth of papaparse's time.
  */
-export function readCsv(
-  path: string,
-  file: string,
-  required: readonly string[],
-  onEntry: (entry: CsvEntry) => undefined | Promise<void>,
-  onBytes?: (bytesRead: number) => void,
-): Promise<number> {
+export async function readCsv(reading: CsvReading): Promise<number> {
+  const { file, required } = reading;
+  let header: readonly string[] | null = null;
+  let rows = 0;
+  const input = createReadStream(reading.path, { highWaterMark: CHUNK_BYTES });
+  const take = (fields: string[], raw: string): undefined | Promise<void> => {
+    if (header === null) {
+      header = fields;
+      const missing = required.filter((c) => !fields.includes(c));
+      if (missing.length > 0)
+        throw new InputError("bad_header", `${file} line 1: missing column ${missing.join(", ")}`);
+      reading.onHeader?.(fields);
+      return undefined;
+    }
+    rows += 1;
+    const line = rows + 1;
+    if (reading.onBytes && rows % 5000 === 0) reading.onBytes(input.bytesRead);
+    if (fields.length === header.length) return reading.onEntry({ line, fields, raw });
+    const blank = fields.length === 1 && fields[0] === "";
+    const reason = blank ? "blank line" : `expected ${header.length} columns, found ${fields.length}`;
+    return reading.onEntry({ line, fields: null, raw, reason });
+  };
+  try {
+    const decoder = new StringDecoder("utf8");
+    const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let newline: string | undefined;
+    let text = "";
+    for (;;) {
+      const next = await chunks.next();
+      text += next.done ? decoder.end() : decoder.write(next.value);
+      newline ??= guessLineEnd(text);
+      if (text.includes('"')) {
+        await parseRest(text, chunks, decoder, newline, take);
+        break;
+      }
+      let at = 0;
+      for (let end = text.indexOf(newline, at); end >= 0; end = text.indexOf(newline, at)) {
+        const raw = text.slice(at, end);
+        at = end + newline.length;
+        const pending = take(raw.split(","), raw);
+        if (pending) await pending;
+      }
+      text = text.slice(at);
+      if (next.done) {
+        // As papaparse: a last record that is empty (the file ends with a line end) is no record.
+        if (text !== "") await take(text.split(","), text);
+        break;
+      }
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError("unreadable_input", `${file}: ${(error as Error).message}`);
+  } finally {
+    input.destroy();
+  }
+  if (header === null) throw new InputError("bad_header", `${file} line 1: empty file, no header row`);
+  reading.onBytes?.(input.bytesRead);
+  return rows;
+}
+
+/** papaparse's guess of a file's line end from its first chunk: \n, \r\n or \r. */
+function guessLineEnd(firstChunk: string): string {
+  const text = firstChunk.slice(0, CHUNK_BYTES).replace(/"[\s\S]*?"/g, "");
+  const r = text.split("\r");
+  const n = text.split("\n");
+  if (r.length === 1 || (n.length > 1 && (n[0] as string).length < (r[0] as string).length)) return "\n";
+  const withN = r.filter((part) => part[0] === "\n").length;
+  return withN >= r.length / 2 ? "\r\n" : "\r";
+}
+
+/** Parses `text` (starting at a record) and the rest of the file with papaparse. */
+function parseRest(
+  text: string,
+  chunks: AsyncIterator<Buffer>,
+  decoder: StringDecoder,
+  newline: string,
+  take: (fields: string[], raw: string) => undefined | Promise<void>,
+): Promise<void> {
+  const rest = Readable.from(
+    (async function* () {
+      yield text;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield decoder.write(next.value);
+      yield decoder.end();
+    })(),
+    { objectMode: false, encoding: "utf8" },
+  );
   return new Promise((resolve, reject) => {
-    let header: string[] | null = null;
-    let rows = 0;
     let failed = false;
     const fail = (error: unknown, parser?: Papa.Parser) => {
       if (failed) return;
       failed = true;
       parser?.abort();
-      input.destroy();
+      rest.destroy();
       reject(error);
     };
-    const input = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
-    input.on("error", (error) => fail(new InputError("unreadable_input", `${file}: ${error.message}`)));
-    Papa.parse<string[]>(input, {
+    rest.on("error", (error) => fail(error));
+    Papa.parse<string[]>(rest, {
       header: false,
       skipEmptyLines: false,
+      delimiter: ",",
+      newline: newline as "\n",
       step(result, parser) {
         if (failed) return;
-        const fields = result.data;
-        if (header === null) {
-          header = fields;
-          const missing = required.filter((c) => !fields.includes(c));
-          if (missing.length > 0)
-            fail(new InputError("bad_header", `${file} line 1: missing column ${missing.join(", ")}`), parser);
+        let pending: undefined | Promise<void>;
+        try {
+          pending = take(result.data, csvRecord(result.data));
+        } catch (error) {
+          fail(error, parser);
           return;
         }
-        rows += 1;
-        const line = rows + 1;
-        if (onBytes && rows % 5000 === 0) onBytes(input.bytesRead);
-        let entry: CsvEntry;
-        if (fields.length === header.length) {
-          const row: Record<string, string> = {};
-          for (let i = 0; i < header.length; i++) row[header[i] as string] = fields[i] as string;
-          entry = { line, row, raw: csvRecord(fields) };
-        } else {
-          const blank = fields.length === 1 && fields[0] === "";
-          const reason = blank ? "blank line" : `expected ${header.length} columns, found ${fields.length}`;
-          entry = { line, row: null, raw: csvRecord(fields), reason };
-        }
-        const pending = onEntry(entry);
         if (pending) {
-          // In step mode parser.pause() stops the parser but not the file stream,
+          // In step mode parser.pause() stops the parser but not the stream,
           // which would queue the rest of the file in memory: pause both.
           parser.pause();
-          input.pause();
+          rest.pause();
           pending.then(
             () => {
-              input.resume();
+              rest.resume();
               parser.resume();
             },
             (error) => fail(error, parser),
@@ -77,15 +162,10 @@ export function readCsv(
         }
       },
       complete() {
-        if (failed) return;
-        if (header === null) fail(new InputError("bad_header", `${file} line 1: empty file, no header row`));
-        else {
-          onBytes?.(input.bytesRead);
-          resolve(rows);
-        }
+        if (!failed) resolve();
       },
       error(error: Error) {
-        fail(new InputError("unreadable_input", `${file}: ${error.message}`));
+        fail(error);
       },
     });
   });

@@ -1,4 +1,6 @@
-import { type SpilledBill, type SpilledInput, spillKey } from "./ingest.js";
+import { type SpilledInput, spilledRow, spillKey } from "./ingest.js";
+import type { QuarantineEntry } from "./quarantine.js";
+import { BILL_COLUMNS, CDR_COLUMNS, parseBillRow, parseCdrRow, rowOf } from "./row-parsers.js";
 import { byItemThenOccurrence, byStartThenId, type StoredBillLine, type StoredRecord } from "./stored-usage.js";
 
 /** A CDR this run delivered: the stored record and its JSON text, as stored. */
@@ -56,36 +58,69 @@ function spilledFields(spilled: string): { fileSeq: number; line: number; rest: 
   };
 }
 
+/** Where a run reads its delivery: the file names and column indexes (columnIndexes) by file index, and the run. */
+export interface DeliveryFiles {
+  readonly files: readonly string[];
+  readonly columns: readonly (readonly number[])[];
+  readonly runId: string;
+}
+
 /**
- * A subscriber-month's delivered CDRs in stored order, and the rows that
- * repeat a record_id delivered before them in this run (the first by file
- * and line stands; the others are quarantined).
+ * A subscriber-month's delivered CDRs in stored order, the rows that are
+ * malformed (checked here, on the rating thread), and the rows that repeat
+ * a record_id delivered before them in this run (the first by file and line
+ * stands; the others are quarantined).
  */
 export function deliveredRecords(
   lines: readonly string[],
-  files: readonly string[],
-  runId: string,
-): { kept: DeliveredCdr[]; repeated: RepeatedId[] } {
+  from: DeliveryFiles,
+): { kept: DeliveredCdr[]; repeated: RepeatedId[]; malformed: QuarantineEntry[] } {
   const seen = new Set<string>();
   const kept: DeliveredCdr[] = [];
   const repeated: RepeatedId[] = [];
-  const runJson = JSON.stringify(runId);
+  const malformed: QuarantineEntry[] = [];
+  const fileJson = from.files.map((f) => JSON.stringify(f));
+  const runJson = JSON.stringify(from.runId);
   for (const spilled of lines) {
     const { fileSeq, line, rest } = spilledFields(spilled);
-    const rawAt = rest.indexOf("\t");
-    const usage = rest.slice(0, rawAt);
-    const file = files[fileSeq] as string;
-    const fields = JSON.parse(usage) as StoredRecord;
-    const recordId = fields[0];
-    if (seen.has(recordId)) {
-      repeated.push({ file, line, recordId, raw: JSON.parse(rest.slice(rawAt + 1)) as string });
+    const file = from.files[fileSeq] as string;
+    const { raw, fields } = spilledRow(rest);
+    const row = rowOf(fields, CDR_COLUMNS, from.columns[fileSeq] as readonly number[]);
+    const parsed = parseCdrRow(row);
+    if (!parsed.ok) {
+      const msisdn = spilled.slice(0, spilled.indexOf("\t"));
+      malformed.push({ file, line, reason: parsed.reason, raw, recordId: row.record_id || null, msisdn });
       continue;
     }
-    seen.add(recordId);
-    fields.push(file, line, runId);
-    kept.push({ record: fields, text: `${usage.slice(0, -1)},${JSON.stringify(file)},${line},${runJson}]` });
+    const r = parsed.value;
+    if (seen.has(r.recordId)) {
+      repeated.push({ file, line, recordId: r.recordId, raw });
+      continue;
+    }
+    seen.add(r.recordId);
+    const record: StoredRecord = [
+      r.recordId,
+      r.service,
+      r.direction,
+      r.otherParty,
+      r.startMs,
+      r.durationS,
+      r.bytesUp,
+      r.bytesDown,
+      r.visitedArea,
+      file,
+      line,
+      from.runId,
+    ];
+    // Built by hand, not by JSON.stringify of the record (twice the time): other_party and
+    // visited_area are digits (parseCdrRow), service and direction fixed words.
+    const direction = r.direction === null ? "null" : `"${r.direction}"`;
+    const text =
+      `[${JSON.stringify(r.recordId)},"${r.service}",${direction},"${r.otherParty}",${r.startMs},${r.durationS},` +
+      `${r.bytesUp},${r.bytesDown},"${r.visitedArea}",${fileJson[fileSeq]},${line},${runJson}]`;
+    kept.push({ record, text });
   }
-  return { kept: kept.sort((a, b) => byStartThenId(a.record, b.record)), repeated };
+  return { kept: kept.sort((a, b) => byStartThenId(a.record, b.record)), repeated, malformed };
 }
 
 /** Stored records with a later delivery merged in: a record delivered again replaces the stored one. */
@@ -94,16 +129,28 @@ export function mergeRecords(stored: readonly StoredRecord[], delivered: readonl
   return [...stored.filter((r) => !replaced.has(r[0])), ...delivered].sort(byStartThenId);
 }
 
-/** A subscriber-month's delivered bill, its repeated item_keys numbered 1, 2, … in file and line order. */
-export function deliveredBill(spilled: readonly string[], files: readonly string[]): StoredBillLine[] {
+/** A subscriber-month's delivered bill, its repeated item_keys numbered 1, 2, … in file and line order, and its malformed rows. */
+export function deliveredBill(
+  spilled: readonly string[],
+  from: DeliveryFiles,
+): { lines: StoredBillLine[]; malformed: QuarantineEntry[] } {
   const occurrences = new Map<string, number>();
   const lines: StoredBillLine[] = [];
+  const malformed: QuarantineEntry[] = [];
   for (const text of spilled) {
     const { fileSeq, line, rest } = spilledFields(text);
-    const [itemKey, cents] = JSON.parse(rest) as SpilledBill;
+    const file = from.files[fileSeq] as string;
+    const { raw, fields } = spilledRow(rest);
+    const parsed = parseBillRow(rowOf(fields, BILL_COLUMNS, from.columns[fileSeq] as readonly number[]));
+    if (!parsed.ok) {
+      const msisdn = text.slice(0, text.indexOf("\t"));
+      malformed.push({ file, line, reason: parsed.reason, raw, recordId: null, msisdn });
+      continue;
+    }
+    const { itemKey, cents } = parsed.value;
     const occurrence = (occurrences.get(itemKey) ?? 0) + 1;
     occurrences.set(itemKey, occurrence);
-    lines.push([itemKey, occurrence, cents, files[fileSeq] as string, line]);
+    lines.push([itemKey, occurrence, cents, file, line]);
   }
-  return lines.sort(byItemThenOccurrence);
+  return { lines: lines.sort(byItemThenOccurrence), malformed };
 }

@@ -2,7 +2,15 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type BillingDatabase, inTransaction } from "@billing/db";
-import { type Catalogue, type PlanPeriod, parseCatalogueText, type Subscription } from "@billing/rating";
+import {
+  billMonthOf,
+  type Catalogue,
+  type PlanPeriod,
+  parseCatalogueText,
+  parseMonth,
+  parseTimestamp,
+  type Subscription,
+} from "@billing/rating";
 import { readCsv } from "./csv.js";
 import { InputError } from "./errors.js";
 import type { InputFiles } from "./inputs.js";
@@ -11,12 +19,15 @@ import {
   BILL_COLUMNS,
   CDR_COLUMNS,
   checkPlanPeriods,
+  columnIndexes,
+  MSISDN,
   type Parsed,
   parseBillRow,
   parseCdrRow,
   parseSubscriberRow,
   parseSubscriptionRow,
   type Row,
+  rowOf,
   SUBSCRIBER_COLUMNS,
   SUBSCRIPTION_COLUMNS,
 } from "./row-parsers.js";
@@ -80,7 +91,7 @@ export async function loadCatalogue(
  * one, else the first, so the shares' counts add up to the whole.
  */
 function quarantineRow(ctx: IngestContext, file: string, line: number, reason: string, raw: string, row: Row | null) {
-  const msisdn = row?.msisdn && /^1\d{10}$/.test(row.msisdn) ? row.msisdn : null;
+  const msisdn = row?.msisdn && MSISDN.test(row.msisdn) ? row.msisdn : null;
   const owner = msisdn === null ? ctx.shard.index === 1 : inShard(msisdn, ctx.shard);
   const count = countFor(ctx, file);
   if (!owner) {
@@ -106,24 +117,29 @@ function quarantineRow(ctx: IngestContext, file: string, line: number, reason: s
 function readParsed<T>(
   ctx: IngestContext,
   file: string,
-  required: readonly string[],
+  columns: readonly string[],
   parse: (row: Row) => Parsed<T>,
-  onValue: (value: T, entry: { line: number; raw: string; row: Row }) => Promise<void> | undefined,
+  onValue: (value: T, entry: { line: number; raw: string }) => Promise<void> | undefined,
 ): Promise<number> {
   const count = countFor(ctx, file);
-  return readCsv(
-    join(ctx.inputs.dir, file),
+  let indexes: number[] = [];
+  return readCsv({
+    path: join(ctx.inputs.dir, file),
     file,
-    required,
-    (entry) => {
+    required: columns,
+    onHeader: (header) => {
+      indexes = columnIndexes(header, columns);
+    },
+    onEntry: (entry) => {
       count.read += 1;
-      if (!entry.row) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
-      const result = parse(entry.row);
-      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, entry.row);
+      if (!entry.fields) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
+      const row = rowOf(entry.fields, columns, indexes);
+      const result = parse(row);
+      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, row);
       return onValue(result.value, entry);
     },
-    (bytes) => ctx.onBytes?.(file, bytes),
-  );
+    onBytes: (bytes) => ctx.onBytes?.(file, bytes),
+  });
 }
 
 const UPSERT_ROWS = 10_000;
@@ -234,57 +250,112 @@ export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string,
 }
 
 /**
- * Spilled lines, one per row: `msisdn TAB file index TAB line TAB json`.
- * For a CDR the JSON is the usage fields of its stored record (StoredRecord
- * 0-8), followed by TAB and its raw row as JSON text (read only if the row is
- * quarantined); for a bill line it is [item_key, cents].
+ * Spilled lines, one per row, in file and line order: `msisdn TAB file index
+ * TAB line TAB row`, the row as read (see spilledRow). Rows are only routed
+ * here, by msisdn and bill month; they are checked whole when rated, on the
+ * rating thread.
  */
-export type SpilledBill = [itemKey: string, cents: number];
-
-/** This run's usage input, split by bill month and msisdn range (see spillKey). */
 export interface SpilledInput {
   readonly spill: SpillFiles;
   readonly ranges: MsisdnRanges;
   /** The msisdns with CDRs or bill lines in this run, by bill month. */
   readonly msisdns: Map<string, Set<string>>;
+  /** Where CDR_COLUMNS and BILL_COLUMNS are in each CDR and bill file, by file index. */
+  readonly cdrColumns: number[][];
+  readonly billColumns: number[][];
 }
 
 export function spillKey(kind: "cdr" | "bill", billMonth: string, range: number): string {
   return `${billMonth}.${range}.${kind}`;
 }
 
+/** A row as spilled: `R` and the record when it splits on commas into its fields, else `J` and JSON [record, fields]. */
+export function spilledRow(text: string): { raw: string; fields: readonly string[] } {
+  if (text[0] === "R") {
+    const raw = text.slice(1);
+    return { raw, fields: raw.split(",") };
+  }
+  const [raw, fields] = JSON.parse(text.slice(1)) as [string, string[]];
+  return { raw, fields };
+}
+
+function spillRow(raw: string, fields: readonly string[]): string {
+  return raw.includes('"') || raw.includes("\n") ? `J${JSON.stringify([raw, fields])}` : `R${raw}`;
+}
+
+/** The msisdn and bill month of a row, from its fields at `indexes` (columnIndexes of the file's kind), if both are valid. */
+type Route = (
+  fields: readonly string[],
+  indexes: readonly number[],
+) => { msisdn: string; billMonth: string } | undefined;
+
+const cdrRoute: Route = (fields, indexes) => {
+  const msisdn = fields[indexes[1] as number] ?? "";
+  if (!MSISDN.test(msisdn)) return undefined;
+  const startMs = parseTimestamp(fields[indexes[5] as number] ?? "");
+  return startMs === undefined ? undefined : { msisdn, billMonth: billMonthOf(startMs) };
+};
+
+const billRoute: Route = (fields, indexes) => {
+  const billMonth = fields[indexes[0] as number] ?? "";
+  const msisdn = fields[indexes[1] as number] ?? "";
+  return parseMonth(billMonth) && MSISDN.test(msisdn) ? { msisdn, billMonth } : undefined;
+};
+
 /**
  * Streams usage files (CDRs or bills) into the spill files: every row is
- * counted, a malformed one quarantined with its reason, one of another share
- * counted apart, and the rest appended, as one spilled line (see SpilledBill),
- * to the file of its bill month and msisdn range.
+ * counted; one of another share counted apart; one with a valid msisdn and
+ * bill month appended, as read, to the file of its bill month and msisdn
+ * range; any other quarantined with the reason its full check gives.
  */
-async function spillFiles<T extends { readonly msisdn: string; readonly billMonth: string }>(
+async function spillFiles(
   ctx: IngestContext,
   input: SpilledInput,
   kind: "cdr" | "bill",
   files: readonly string[],
-  required: readonly string[],
-  parse: (row: Row) => Parsed<T>,
-  toLine: (value: T, fileSeq: number, entry: { line: number; raw: string }) => string,
+  columns: readonly string[],
+  route: Route,
+  parse: (row: Row) => Parsed<unknown>,
 ): Promise<void> {
+  const byFile = kind === "cdr" ? input.cdrColumns : input.billColumns;
   for (const [fileSeq, file] of files.entries()) {
-    await readParsed(ctx, file, required, parse, (value, entry) => {
-      if (!inShard(value.msisdn, ctx.shard)) {
-        countFor(ctx, file).otherShards += 1;
+    const count = countFor(ctx, file);
+    let indexes: number[] = [];
+    await readCsv({
+      path: join(ctx.inputs.dir, file),
+      file,
+      required: columns,
+      onHeader: (header) => {
+        indexes = columnIndexes(header, columns);
+        byFile[fileSeq] = indexes;
+      },
+      onEntry: (entry) => {
+        count.read += 1;
+        if (!entry.fields) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
+        const to = route(entry.fields, indexes);
+        if (!to) {
+          const row = rowOf(entry.fields, columns, indexes);
+          const result = parse(row);
+          if (result.ok) throw new Error(`${file} line ${entry.line}: a valid row without msisdn and bill month`);
+          return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, row);
+        }
+        if (!inShard(to.msisdn, ctx.shard)) {
+          count.otherShards += 1;
+          return undefined;
+        }
+        let seen = input.msisdns.get(to.billMonth);
+        if (!seen) {
+          seen = new Set();
+          input.msisdns.set(to.billMonth, seen);
+        }
+        seen.add(to.msisdn);
+        input.spill.append(
+          spillKey(kind, to.billMonth, input.ranges.rangeOf(to.msisdn)),
+          `${to.msisdn}\t${fileSeq}\t${entry.line}\t${spillRow(entry.raw, entry.fields)}\n`,
+        );
         return undefined;
-      }
-      let seen = input.msisdns.get(value.billMonth);
-      if (!seen) {
-        seen = new Set();
-        input.msisdns.set(value.billMonth, seen);
-      }
-      seen.add(value.msisdn);
-      input.spill.append(
-        spillKey(kind, value.billMonth, input.ranges.rangeOf(value.msisdn)),
-        toLine(value, fileSeq, entry),
-      );
-      return undefined;
+      },
+      onBytes: (bytes) => ctx.onBytes?.(file, bytes),
     });
   }
 }
@@ -292,7 +363,7 @@ async function spillFiles<T extends { readonly msisdn: string; readonly billMont
 /**
  * Reads the CDR and bill files of the run (`inputBytes` in all) into spill
  * files, split into enough msisdn ranges that each range's input is about `rangeBytes`.
- * Memory holds the parse of one row at a time.
+ * Memory holds one chunk of a file at a time.
  */
 export async function spillUsage(
   ctx: IngestContext,
@@ -302,22 +373,19 @@ export async function spillUsage(
 ): Promise<SpilledInput> {
   const mine = [...subscribers].filter((m) => inShard(m, ctx.shard)).sort();
   const ranges = new MsisdnRanges(mine, Math.ceil(inputBytes / ctx.shard.count / rangeBytes));
-  const input: SpilledInput = { spill: new SpillFiles(), ranges, msisdns: new Map() };
+  const input: SpilledInput = {
+    spill: new SpillFiles(),
+    ranges,
+    msisdns: new Map(),
+    cdrColumns: [],
+    billColumns: [],
+  };
   try {
-    // Built by hand, not by JSON.stringify of an array (twice the time): other_party
-    // and visited_area are digits (parseCdrRow), service and direction fixed words.
-    await spillFiles(ctx, input, "cdr", ctx.inputs.cdrs, CDR_COLUMNS, parseCdrRow, (r, fileSeq, at) => {
-      const direction = r.direction === null ? "null" : `"${r.direction}"`;
-      return (
-        `${r.msisdn}\t${fileSeq}\t${at.line}\t[${JSON.stringify(r.recordId)},"${r.service}",${direction},` +
-        `"${r.otherParty}",${r.startMs},${r.durationS},${r.bytesUp},${r.bytesDown},"${r.visitedArea}"]\t` +
-        `${JSON.stringify(at.raw)}\n`
-      );
-    });
-    await spillFiles(ctx, input, "bill", ctx.inputs.bills, BILL_COLUMNS, parseBillRow, (l, fileSeq, at) => {
-      return `${l.msisdn}\t${fileSeq}\t${at.line}\t[${JSON.stringify(l.itemKey)},${l.cents}]\n`;
-    });
+    await spillFiles(ctx, input, "cdr", ctx.inputs.cdrs, CDR_COLUMNS, cdrRoute, parseCdrRow);
+    await spillFiles(ctx, input, "bill", ctx.inputs.bills, BILL_COLUMNS, billRoute, parseBillRow);
     input.spill.flush();
+    // Rating reads what was quarantined; the rows of the last batch must be there too.
+    await ctx.quarantine.flush();
     return input;
   } catch (error) {
     input.spill.remove();

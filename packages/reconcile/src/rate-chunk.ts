@@ -7,7 +7,7 @@ import {
   type Subscription,
   UNRATABLE_STATUSES,
 } from "@billing/rating";
-import { deliveredBill, deliveredRecords, mergeRecords, type RepeatedId } from "./delivered.js";
+import { type DeliveryFiles, deliveredBill, deliveredRecords, mergeRecords, type RepeatedId } from "./delivered.js";
 import { type Discrepancy, diffSubscriberMonth } from "./diff.js";
 import {
   accountFor,
@@ -17,6 +17,7 @@ import {
   planCredits,
   type RefundKey,
 } from "./ledger.js";
+import type { QuarantineEntry } from "./quarantine.js";
 import { type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
 
 /** What rating a chunk needs besides the chunk: the same for every chunk of a run. */
@@ -29,6 +30,9 @@ export interface ChunkRatingContext {
   /** The run's CDR and bill files, which spilled rows name by index. */
   readonly cdrFiles: readonly string[];
   readonly billFiles: readonly string[];
+  /** Where CDR_COLUMNS and BILL_COLUMNS are in each of those files (columnIndexes). */
+  readonly cdrColumns: readonly (readonly number[])[];
+  readonly billColumns: readonly (readonly number[])[];
 }
 
 /** A chunk of subscriber-months of one bill month, as read (plain data, so it can go to a worker thread). */
@@ -70,6 +74,8 @@ export interface ChunkOutput {
   readonly cdrRated: number;
   readonly cdrDuplicates: number;
   readonly repeated: RepeatedId[];
+  /** Delivered rows that are malformed, to quarantine. */
+  readonly malformed: QuarantineEntry[];
 }
 
 /** Directory of VPMN membership from every subscriber's periods. */
@@ -131,6 +137,9 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
   const overCredited: OverCredited[] = [];
   const noAccount: Discrepancy[] = [];
   const repeated: RepeatedId[] = [];
+  const malformed: QuarantineEntry[] = [];
+  const cdrsFrom: DeliveryFiles = { files: ctx.cdrFiles, columns: ctx.cdrColumns, runId: ctx.runId };
+  const billsFrom: DeliveryFiles = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId };
   const unratable = new Map<string, number>();
   let itemsRated = 0;
   let matched = 0;
@@ -141,9 +150,12 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
     const stored = storedUsage.get(msisdn);
     let records: StoredRecord[] = stored === undefined ? [] : (JSON.parse(stored) as StoredRecord[]);
     const deliveredIds = new Set<string>();
+    const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
     if (d && d.cdrs.length > 0) {
-      const now = deliveredRecords(d.cdrs, ctx.cdrFiles, ctx.runId);
+      const now = deliveredRecords(d.cdrs, cdrsFrom);
       repeated.push(...now.repeated);
+      malformed.push(...now.malformed);
+      for (const m of now.malformed) if (m.recordId !== null) quarantined.set(m.recordId, m.reason);
       for (const c of now.kept) deliveredIds.add(c.record[0]);
       if (stored === undefined) {
         records = now.kept.map((c) => c.record);
@@ -158,7 +170,9 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
     }
     let bill: StoredBillLine[];
     if (d && d.bills.length > 0) {
-      bill = deliveredBill(d.bills, ctx.billFiles);
+      const now = deliveredBill(d.bills, billsFrom);
+      bill = now.lines;
+      malformed.push(...now.malformed);
       bills.push([msisdn, JSON.stringify(bill)]);
     } else bill = JSON.parse(storedBills.get(msisdn) ?? "[]") as StoredBillLine[];
 
@@ -173,7 +187,6 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
       directory: ctx.directory,
     });
     const lines = bill.map(([itemKey, occurrence, cents]) => ({ itemKey, occurrence, cents }));
-    const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
     const diff = diffSubscriberMonth(month, lines, quarantined);
     const issued = new Map<string, IssuedSoFar & { key: RefundKey }>();
     for (const row of ledgerBy.get(msisdn) ?? []) {
@@ -213,5 +226,6 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
     cdrRated,
     cdrDuplicates,
     repeated,
+    malformed,
   };
 }

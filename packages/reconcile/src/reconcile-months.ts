@@ -5,6 +5,7 @@ import type { Delivered, RepeatedId } from "./delivered.js";
 import type { Discrepancy } from "./diff.js";
 import { accountFor, type OverCredited, type PlannedCredit } from "./ledger.js";
 import { issueCredits } from "./ledger-store.js";
+import type { QuarantineEntry } from "./quarantine.js";
 import type { ChunkInput, ChunkOutput, ChunkRatingContext } from "./rate-chunk.js";
 import { inShard, type Shard } from "./shard.js";
 
@@ -34,6 +35,8 @@ export interface ChunkResult {
   readonly cdrDuplicates: number;
   /** Delivered rows repeating a record_id delivered before them in this run, to quarantine. */
   readonly repeated: readonly RepeatedId[];
+  /** Delivered rows that are malformed, to quarantine. */
+  readonly malformed: readonly QuarantineEntry[];
 }
 
 /**
@@ -223,6 +226,7 @@ async function storeChunk(
     cdrRated: out.cdrRated,
     cdrDuplicates: out.cdrDuplicates,
     repeated: out.repeated,
+    malformed: out.malformed,
   };
 }
 

@@ -45,6 +45,18 @@ export const SUBSCRIBER_COLUMNS = [
 export const SUBSCRIPTION_COLUMNS = ["msisdn", "product_id", "ordered_at", "confirmed_at", "cancelled_at"] as const;
 export const BILL_COLUMNS = ["bill_month", "msisdn", "item_key", "amount"] as const;
 
+/** Where each of `columns` is in a file's header (-1 if absent); of a repeated name, the last. */
+export function columnIndexes(header: readonly string[], columns: readonly string[]): number[] {
+  return columns.map((c) => header.lastIndexOf(c));
+}
+
+/** A record's fields by column name, for the columns at `indexes` (columnIndexes). */
+export function rowOf(fields: readonly string[], columns: readonly string[], indexes: readonly number[]): Row {
+  const row: Record<string, string | undefined> = {};
+  for (let i = 0; i < columns.length; i++) row[columns[i] as string] = fields[indexes[i] as number];
+  return row;
+}
+
 /** A plan period as the fields of a subscribers.csv row. */
 export function subscriberFields(p: PlanPeriod): string[] {
   return [p.msisdn, p.accountId, p.planId, p.activeFrom, p.activeTo ?? "", p.homeArea, p.vpmnGroup ?? "", p.payment];
@@ -56,7 +68,7 @@ export function subscriptionFields(s: Subscription): string[] {
   return [s.msisdn, s.productId, t(s.orderedMs), t(s.confirmedMs), t(s.cancelledMs)];
 }
 
-const MSISDN = /^1\d{10}$/;
+export const MSISDN = /^1\d{10}$/;
 const WHOLE = /^\d{1,15}$/;
 const AREA = /^\d+$/;
 const PARTY = /^\+?\d+$/;

@@ -93,6 +93,10 @@ async function reconcileMonths(
     }
     totals.overCredited.push(...result.overCredited);
     totals.noAccount.push(...result.noAccount);
+    for (const m of result.malformed) {
+      countFor({ counts }, m.file).quarantined += 1;
+      await quarantine.add(m);
+    }
     for (const r of result.repeated) {
       const count = countFor({ counts }, r.file);
       count.quarantined += 1;
@@ -218,6 +222,8 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         inputDigests: digests,
         cdrFiles: inputs.cdrs,
         billFiles: inputs.bills,
+        cdrColumns: spilled.cdrColumns,
+        billColumns: spilled.billColumns,
       };
       const raters = chunkRaters(ctx, catalogueText, options.threads ?? 0);
       try {

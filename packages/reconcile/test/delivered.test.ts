@@ -19,24 +19,47 @@ const sms = (id: string, startMs: number, file = "cdr-a.csv", line = 2, run = "r
   run,
 ];
 
-/** A CDR line as spillUsage writes it. */
-const spilled = (id: string, startMs: number, fileSeq: number, line: number, raw = `${id},…`) =>
-  `13800000000\t${fileSeq}\t${line}\t${JSON.stringify(sms(id, startMs).slice(0, 9))}\t${JSON.stringify(raw)}`;
+const CDR_AT = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+
+/** An sms CDR row as spillUsage spills it: as read when it holds no quote, else as JSON [record, fields]. */
+const spilled = (id: string, startMs: number, fileSeq: number, line: number, service = "sms") => {
+  const fields = [id, "13800000000", service, "out", "13900000000", iso(startMs), "", "", "", "010"];
+  const raw = fields.map((f) => (f.includes('"') ? `"${f.replaceAll('"', '""')}"` : f)).join(",");
+  const row = raw.includes('"') ? `J${JSON.stringify([raw, fields])}` : `R${raw}`;
+  return { text: `13800000000\t${fileSeq}\t${line}\t${row}`, raw };
+};
 
 describe("a subscriber-month's delivery", () => {
-  it("keeps the first row of a repeated record_id, quarantines the rest, and sorts by start then id", () => {
-    const { kept, repeated } = deliveredRecords(
-      [spilled("B", 2000, 0, 2), spilled("A", 2000, 0, 3), spilled("B", 1000, 1, 2, 'B,"x"'), spilled("C", 500, 1, 3)],
-      ["cdr-1.csv", "cdr-2.csv"],
-      "run-7",
+  it("checks every row, keeps the first of a repeated record_id, quarantines the rest, and sorts by start then id", () => {
+    const rows = [
+      spilled("B", 2000, 0, 2),
+      spilled("A", 2000, 0, 3),
+      spilled("B", 1000, 1, 2),
+      spilled('C"', 500, 1, 3),
+      spilled("D", 700, 1, 4, "fax"),
+    ];
+    const { kept, repeated, malformed } = deliveredRecords(
+      rows.map((r) => r.text),
+      { files: ["cdr-1.csv", "cdr-2.csv"], columns: [CDR_AT, CDR_AT], runId: "run-7" },
     );
     expect(kept.map((c) => c.record)).toEqual([
-      sms("C", 500, "cdr-2.csv", 3, "run-7"),
+      sms('C"', 500, "cdr-2.csv", 3, "run-7"),
       sms("A", 2000, "cdr-1.csv", 3, "run-7"),
       sms("B", 2000, "cdr-1.csv", 2, "run-7"),
     ]);
     for (const c of kept) expect(JSON.parse(c.text)).toEqual(c.record);
-    expect(repeated).toEqual([{ file: "cdr-2.csv", line: 2, recordId: "B", raw: 'B,"x"' }]);
+    expect(repeated).toEqual([{ file: "cdr-2.csv", line: 2, recordId: "B", raw: rows[2]?.raw }]);
+    expect(malformed).toEqual([
+      {
+        file: "cdr-2.csv",
+        line: 4,
+        reason: 'service "fax" is not voice, sms or data',
+        raw: rows[4]?.raw,
+        recordId: "D",
+        msisdn: "13800000000",
+      },
+    ]);
   });
 
   it("replaces a stored record delivered again and keeps the others, in stored order", () => {
@@ -51,14 +74,28 @@ describe("a subscriber-month's delivery", () => {
   });
 
   it("numbers repeated bill lines of one item_key in file and line order", () => {
-    const line = (fileSeq: number, at: number, itemKey: string, cents: number) =>
-      `13800000000\t${fileSeq}\t${at}\t${JSON.stringify([itemKey, cents])}`;
-    expect(
-      deliveredBill([line(0, 2, "V1", 19), line(0, 3, "FEE:P1", 5800), line(1, 2, "V1", 38)], ["b1.csv", "b2.csv"]),
-    ).toEqual([
+    // bill.csv columns as msisdn,amount,item_key,bill_month: found by name, not place.
+    const line = (fileSeq: number, at: number, itemKey: string, amount: string) =>
+      `13800000000\t${fileSeq}\t${at}\tR13800000000,${amount},${itemKey},2026-09`;
+    const from = {
+      files: ["b1.csv", "b2.csv"],
+      columns: [
+        [3, 0, 2, 1],
+        [3, 0, 2, 1],
+      ],
+      runId: "r",
+    };
+    const bill = deliveredBill(
+      [line(0, 2, "V1", "0.19"), line(0, 3, "FEE:P1", "58.00"), line(1, 2, "V1", "0.38"), line(1, 3, "V2", "-1")],
+      from,
+    );
+    expect(bill.lines).toEqual([
       ["FEE:P1", 1, 5800, "b1.csv", 3],
       ["V1", 1, 19, "b1.csv", 2],
       ["V1", 2, 38, "b2.csv", 2],
+    ]);
+    expect(bill.malformed.map((m) => [m.file, m.line, m.reason])).toEqual([
+      ["b2.csv", 3, 'amount "-1" is not yuan ≥ 0 with at most two decimals'],
     ]);
   });
 });
