@@ -1,12 +1,14 @@
+import type { UsageRecord } from "@billing/rating";
 import { type SpilledInput, spilledRow, spillKey } from "./ingest.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { BILL_COLUMNS, CDR_COLUMNS, parseBillRow, parseCdrRow, rowOf } from "./row-parsers.js";
 import { byItemThenOccurrence, byStartThenId, type StoredBillLine, type StoredRecord } from "./stored-usage.js";
 
-/** A CDR this run delivered: the stored record and its JSON text, as stored. */
+/** A CDR this run delivered: the stored record, its JSON text as stored, and the record to rate. */
 export interface DeliveredCdr {
   readonly record: StoredRecord;
   readonly text: string;
+  readonly usage: UsageRecord;
 }
 
 /**
@@ -118,7 +120,7 @@ export function deliveredRecords(
     const text =
       `[${JSON.stringify(r.recordId)},"${r.service}",${direction},"${r.otherParty}",${r.startMs},${r.durationS},` +
       `${r.bytesUp},${r.bytesDown},"${r.visitedArea}",${fileJson[fileSeq]},${line},${runJson}]`;
-    kept.push({ record, text });
+    kept.push({ record, text, usage: r });
   }
   return { kept: kept.sort((a, b) => byStartThenId(a.record, b.record)), repeated, malformed };
 }

@@ -76,7 +76,8 @@ export function diffSubscriberMonth(
     list.push(line);
     linesByKey.set(line.itemKey, list);
   }
-  const keys = [...new Set([...items.keys(), ...linesByKey.keys()])].sort(compareKeys);
+  const keys = [...items.keys()];
+  for (const key of linesByKey.keys()) if (!items.has(key)) keys.push(key);
   const out: Discrepancy[] = [];
   let matched = 0;
   const emit = (
@@ -142,7 +143,8 @@ export function diffSubscriberMonth(
       );
     }
   }
-  return { discrepancies: out, matched };
+  // Sorting the few discrepancies, not the many keys: stable, so one key's stay in emitted order.
+  return { discrepancies: out.sort((a, b) => compareKeys(a.itemKey, b.itemKey)), matched };
 }
 
 function compare(

@@ -6,6 +6,7 @@ import {
   rateSubscriberMonth,
   type Subscription,
   UNRATABLE_STATUSES,
+  type UsageRecord,
 } from "@billing/rating";
 import { type DeliveryFiles, deliveredBill, deliveredRecords, mergeRecords, type RepeatedId } from "./delivered.js";
 import { type Discrepancy, diffSubscriberMonth } from "./diff.js";
@@ -149,6 +150,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
     const d = delivered.get(msisdn);
     const stored = storedUsage.get(msisdn);
     let records: StoredRecord[] = stored === undefined ? [] : (JSON.parse(stored) as StoredRecord[]);
+    let usage: UsageRecord[] | undefined;
     const deliveredIds = new Set<string>();
     const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
     if (d && d.cdrs.length > 0) {
@@ -158,7 +160,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
       for (const m of now.malformed) if (m.recordId !== null) quarantined.set(m.recordId, m.reason);
       for (const c of now.kept) deliveredIds.add(c.record[0]);
       if (stored === undefined) {
-        records = now.kept.map((c) => c.record);
+        usage = now.kept.map((c) => c.usage);
         fresh.push([msisdn, `[${now.kept.map((c) => c.text).join(",")}]`]);
       } else {
         records = mergeRecords(
@@ -182,7 +184,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
       msisdn,
       periods,
       subscriptions: ctx.subscriptions.get(msisdn) ?? [],
-      records: records.map((r) => usageFromStored(msisdn, r)),
+      records: usage ?? records.map((r) => usageFromStored(msisdn, r)),
       catalogue: ctx.catalogue,
       directory: ctx.directory,
     });

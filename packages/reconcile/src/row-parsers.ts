@@ -1,5 +1,4 @@
 import {
-  billMonthOf,
   type Direction,
   formatTimestamp,
   type PlanPeriod,
@@ -73,8 +72,8 @@ const WHOLE = /^\d{1,15}$/;
 const AREA = /^\d+$/;
 const PARTY = /^\+?\d+$/;
 
-/** A CDR row per formats.md; the bill month is that of the start time in UTC+8. */
-export function parseCdrRow(row: Row): Parsed<UsageRecord & { billMonth: string }> {
+/** A CDR row per formats.md (its bill month is billMonthOf its start). */
+export function parseCdrRow(row: Row): Parsed<UsageRecord> {
   const recordId = row.record_id ?? "";
   if (recordId.length < 1 || recordId.length > 64) return bad("record_id must be 1-64 characters");
   const msisdn = row.msisdn ?? "";
@@ -125,7 +124,6 @@ export function parseCdrRow(row: Row): Parsed<UsageRecord & { billMonth: string 
     bytesUp,
     bytesDown,
     visitedArea,
-    billMonth: billMonthOf(startMs),
   });
 }
 
