@@ -128,6 +128,8 @@ describe.each(DATABASE_KINDS)("a run killed half way, then run again, on %s", (k
     const againOut = join(work, `again-${name.length}`);
     const again = await runCli(args(againOut, "again"), env);
     expect(again.code, again.stderr).toBe(0);
+    // The killed run's spill folder went with the run that came after it.
+    expect(readdirSync(tmp).filter((d) => d.startsWith("billing-spill-"))).toEqual([]);
 
     const rows = await ledger(open);
     const keys = rows.map((r) => r.idempotency_key);

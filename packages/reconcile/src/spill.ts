@@ -1,20 +1,51 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** Bytes of input an msisdn range holds: read into memory whole when its turn comes (about 4× that as objects). */
 export const RANGE_INPUT_BYTES = 8 << 20;
 const BUFFER_BYTES = 1 << 18;
 
+/** A spill folder's name: the host and process that own it, then mkdtemp's suffix. */
+const hostPrefix = () => `billing-spill-${hostname()}-`;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the spill folders that processes of this host left behind when
+ * they were killed (a 2M-CDR run leaves about 200 MB); a folder whose process
+ * still runs is another run's, and stays.
+ */
+export function removeAbandonedSpills(dir = tmpdir()): void {
+  const prefix = hostPrefix();
+  for (const name of readdirSync(dir)) {
+    const pid = name.startsWith(prefix) ? /^(\d+)-/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (pid !== undefined && !isRunning(Number(pid))) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
 /**
  * Lines split into files by key, in a folder of the run's own: the input of
  * a run, split by (bill month, msisdn range), so that each part can be read
  * into memory whole while the whole input never is. Writes go out when a
- * key's buffer fills; the folder is removed by `remove()`.
+ * key's buffer fills; the folder is removed by `remove()`, or by the next
+ * run on the host if this one is killed first.
  */
 export class SpillFiles {
-  private readonly dir = mkdtempSync(join(tmpdir(), "billing-spill-"));
+  private readonly dir: string;
   private readonly open = new Map<string, { fd: number; bytes: Buffer; used: number }>();
+
+  constructor() {
+    removeAbandonedSpills();
+    this.dir = mkdtempSync(join(tmpdir(), `${hostPrefix()}${process.pid}-`));
+  }
 
   /**
    * Appends a line (ending in a line feed). It goes into its key's buffer as
