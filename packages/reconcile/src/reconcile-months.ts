@@ -163,11 +163,26 @@ async function readChunk(
   };
 }
 
-/** `{"msisdn": json, …}` of JSON texts, for json_each: one parameter for a chunk, with nothing to escape. */
-function jsonByMsisdn(entries: readonly (readonly [string, string])[]): string {
-  let text = "{";
-  for (const [msisdn, json] of entries) text += `${text.length > 1 ? "," : ""}"${msisdn}":${json}`;
-  return `${text}}`;
+/** Is this the server's or PGlite's error for a key already stored? */
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === "23505";
+
+/**
+ * Stores subscriber-month rows by COPY: a statement carrying a chunk's JSON
+ * as one parameter (about 5 MB) made the server fault in fresh memory for
+ * every chunk, and that cost it more than storing the rows.
+ */
+function copyMonthRows(
+  session: RawSession,
+  table: "usage_months" | "bill_months",
+  billMonth: string,
+  rows: readonly (readonly [msisdn: string, json: string])[],
+): Promise<void> {
+  const column = table === "usage_months" ? "records" : "lines";
+  return session.copy(
+    table,
+    ["bill_month", "msisdn", column],
+    copyCsv(rows.map(([msisdn, json]) => [billMonth, msisdn, json])),
+  );
 }
 
 async function storeChunk(
@@ -179,34 +194,28 @@ async function storeChunk(
 ): Promise<ChunkResult> {
   const { billMonth, msisdns } = input;
   if (out.fresh.length > 0) {
-    const inserted = await session.query(
-      `INSERT INTO usage_months (bill_month, msisdn, records)
-       SELECT $1, key, value::text FROM json_each($2::json) ORDER BY key
-       ON CONFLICT DO NOTHING RETURNING msisdn`,
-      [billMonth, jsonByMsisdn(out.fresh)],
-    );
-    if (inserted.length < out.fresh.length) throw new StoredMeanwhile();
+    // A first delivery goes in only if the subscriber-month is still absent: a key stored meanwhile fails the COPY.
+    await copyMonthRows(session, "usage_months", billMonth, out.fresh).catch((error) => {
+      throw isUniqueViolation(error) ? new StoredMeanwhile() : error;
+    });
   }
   if (out.merged.length > 0) {
+    const keys = out.merged.map(([m]) => m);
     const locked = await session.query<{ msisdn: string; digest: string }>(
       `SELECT msisdn, md5(records) AS digest FROM usage_months
        WHERE bill_month = $1 AND msisdn = ANY($2) ORDER BY msisdn FOR UPDATE`,
-      [billMonth, out.merged.map(([m]) => m)],
+      [billMonth, keys],
     );
     if (locked.some((row) => digests.get(row.msisdn) !== row.digest)) throw new StoredMeanwhile();
-    await session.query(
-      `UPDATE usage_months u SET records = d.value::text
-       FROM json_each($2::json) AS d WHERE u.bill_month = $1 AND u.msisdn = d.key`,
-      [billMonth, jsonByMsisdn(out.merged)],
-    );
+    await session.query("DELETE FROM usage_months WHERE bill_month = $1 AND msisdn = ANY($2)", [billMonth, keys]);
+    await copyMonthRows(session, "usage_months", billMonth, out.merged);
   }
   if (out.bills.length > 0) {
-    await session.query(
-      `INSERT INTO bill_months (bill_month, msisdn, lines)
-       SELECT $1, key, value::text FROM json_each($2::json) ORDER BY key
-       ON CONFLICT (bill_month, msisdn) DO UPDATE SET lines = excluded.lines`,
-      [billMonth, jsonByMsisdn(out.bills)],
-    );
+    await session.query("DELETE FROM bill_months WHERE bill_month = $1 AND msisdn = ANY($2)", [
+      billMonth,
+      out.bills.map(([m]) => m),
+    ]);
+    await copyMonthRows(session, "bill_months", billMonth, out.bills);
   }
   await storeDiscrepancies(session, ctx, billMonth, msisdns, out.discrepancies);
   const issued = await issueCredits(session, out.planned, {
