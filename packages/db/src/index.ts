@@ -7,5 +7,5 @@ export {
   DEFAULT_DATA_DIR,
   openDatabase,
 } from "./open.js";
-export { copyCsv, inTransaction, type RawSession, type SqlValue } from "./raw.js";
+export { copyRows, inTransaction, type RawSession, type SqlValue } from "./raw.js";
 export type * from "./schema.js";

@@ -14,7 +14,7 @@ export type SqlValue = string | number | boolean | null | Date | readonly string
  */
 export interface RawSession {
   query<R = Record<string, unknown>>(text: string, params?: readonly SqlValue[]): Promise<R[]>;
-  /** Appends rows to a table with COPY … (FORMAT csv), given as COPY CSV text (`copyCsv`) or its UTF-8 bytes. */
+  /** Appends rows to a table with COPY … (FORMAT text), given as COPY text (`copyRows`) or its UTF-8 bytes. */
   copy(table: string, columns: readonly string[], csv: string | Uint8Array): Promise<void>;
 }
 
@@ -46,7 +46,7 @@ export async function inTransaction<T>(
       async copy(table, columns, csv) {
         if (csv.length === 0) return;
         const blob = new Blob([csv]);
-        await tx.query(`COPY ${table} (${columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob });
+        await tx.query(`COPY ${table} (${columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT text)`, [], { blob });
       },
     }),
   ) as Promise<T>;
@@ -59,28 +59,36 @@ function pgSession(client: PoolClient): RawSession {
     },
     async copy(table, columns, csv) {
       if (csv.length === 0) return;
-      const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN WITH (FORMAT csv)`));
+      const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN WITH (FORMAT text)`));
       await pipeline(Readable.from([csv]), stream);
     },
   };
 }
 
-/** Rows as COPY CSV: NULL unquoted and empty, an empty string quoted, quotes doubled. */
-export function copyCsv(rows: readonly (readonly (string | number | null)[])[]): string {
+/**
+ * Rows as COPY text: fields split by tabs, NULL as \N, backslashes, tabs
+ * and line ends escaped. Not CSV: JSON values hold quotes and commas, which
+ * CSV would quote and double, and the server parse again, byte by byte.
+ */
+export function copyRows(rows: readonly (readonly (string | number | null)[])[]): string {
   let text = "";
   for (const row of rows) {
     for (let i = 0; i < row.length; i++) {
-      if (i > 0) text += ",";
+      if (i > 0) text += "\t";
       const value = row[i];
-      if (value === null || value === undefined) continue;
-      text += typeof value === "number" ? String(value) : copyText(value);
+      if (value === null || value === undefined) text += "\\N";
+      else text += typeof value === "number" ? String(value) : copyText(value);
     }
     text += "\n";
   }
   return text;
 }
 
-/** A string as one COPY CSV field: quoted when empty or when it holds a quote, comma, line end or backslash. */
+const SPECIAL = /[\\\t\n\r]/;
+const SPECIALS = /[\\\t\n\r]/g;
+const ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A string as one COPY text field. */
 function copyText(s: string): string {
-  return s === "" || /[",\r\n\\]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return SPECIAL.test(s) ? s.replace(SPECIALS, (c) => ESCAPES[c] as string) : s;
 }

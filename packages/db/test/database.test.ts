@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chooseTarget, migrate, openDatabase } from "../src/index.js";
+import { chooseTarget, copyRows, inTransaction, migrate, openDatabase } from "../src/index.js";
 import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "../src/testing.js";
 
 describe("chooseTarget", () => {
@@ -59,6 +59,16 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
       { name: "lines", method },
       { name: "records", method },
     ]);
+  });
+
+  it("COPYs any text back as it was: tabs, line ends, backslashes, quotes, JSON, empty and NULL", async () => {
+    const values = ["a\tb\nc\r\\d", '[{"k":"v,\\"w\\""}]', "", null, "中文 \\N", "\\\\"];
+    await inTransaction(scratch.database, async (session) => {
+      await session.query("CREATE TEMP TABLE copy_probe (n int, v text) ON COMMIT DROP");
+      await session.copy("copy_probe", ["n", "v"], copyRows(values.map((v, i) => [i, v])));
+      const rows = await session.query<{ v: string | null }>("SELECT v FROM copy_probe ORDER BY n");
+      expect(rows.map((r) => r.v)).toEqual(values);
+    });
   });
 
   it("returns dates, money and int8 the same way on both drivers", async () => {

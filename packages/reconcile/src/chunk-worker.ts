@@ -13,9 +13,7 @@ export interface ChunkWorkerData {
   readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
   readonly runId: string;
   readonly cdrFiles: readonly string[];
-  readonly billFiles: readonly string[];
   readonly cdrColumns: readonly (readonly number[])[];
-  readonly billColumns: readonly (readonly number[])[];
 }
 
 const data = workerData as ChunkWorkerData;
@@ -28,9 +26,7 @@ const ctx: ChunkRatingContext = {
   directory: directoryOf(data.periods),
   runId: data.runId,
   cdrFiles: data.cdrFiles,
-  billFiles: data.billFiles,
   cdrColumns: data.cdrColumns,
-  billColumns: data.billColumns,
 };
 
 export default function rate(input: ChunkInput): ChunkOutput {

@@ -1,5 +1,5 @@
 /**
- * COPY CSV lines gathered as UTF-8 bytes, written in as each line is made.
+ * COPY text lines gathered as UTF-8 bytes, written in as each line is made.
  * Kept as strings until their COPY, lines (and the fields sliced from the
  * input they point to) held whole megabytes of input alive and made every
  * young-generation collection copy them.

@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { type BillingDatabase, copyCsv, inTransaction } from "@billing/db";
+import { type BillingDatabase, copyRows, inTransaction } from "@billing/db";
 import { CopyLines } from "./copy-lines.js";
 import { closeStream, csvLine } from "./csv.js";
 
@@ -31,7 +31,7 @@ export class QuarantineSink {
 
   /** Records a row; returns a promise when a batch is being written, so the reader can wait. */
   add(e: QuarantineEntry): Promise<void> | undefined {
-    this.pending.add(copyCsv([[this.runId, this.shard, e.file, e.line, e.reason, e.raw, e.recordId, e.msisdn, null]]));
+    this.pending.add(copyRows([[this.runId, this.shard, e.file, e.line, e.reason, e.raw, e.recordId, e.msisdn, null]]));
     return this.pending.count >= BATCH ? this.flush() : undefined;
   }
 

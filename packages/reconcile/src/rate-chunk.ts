@@ -8,7 +8,7 @@ import {
   UNRATABLE_STATUSES,
   type UsageRecord,
 } from "@billing/rating";
-import { type DeliveryFiles, deliveredBill, deliveredRecords, mergeRecords, type RepeatedId } from "./delivered.js";
+import { type DeliveryFiles, deliveredRecords, mergeRecords, type RepeatedId } from "./delivered.js";
 import { type Discrepancy, diffSubscriberMonth } from "./diff.js";
 import {
   accountFor,
@@ -28,23 +28,25 @@ export interface ChunkRatingContext {
   readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
   readonly directory: Directory;
   readonly runId: string;
-  /** The run's CDR and bill files, which spilled rows name by index. */
+  /** The run's CDR files, which spilled rows name by index, and where CDR_COLUMNS are in each (columnIndexes). */
   readonly cdrFiles: readonly string[];
-  readonly billFiles: readonly string[];
-  /** Where CDR_COLUMNS and BILL_COLUMNS are in each of those files (columnIndexes). */
   readonly cdrColumns: readonly (readonly number[])[];
-  readonly billColumns: readonly (readonly number[])[];
 }
 
 /** A chunk of subscriber-months of one bill month, as read (plain data, so it can go to a worker thread). */
 export interface ChunkInput {
   readonly billMonth: string;
   readonly msisdns: readonly string[];
-  /** This run's delivery, as spilled lines, by msisdn. */
-  readonly delivered: readonly (readonly [msisdn: string, cdrs: readonly string[], bills: readonly string[]])[];
+  /** This run's delivered CDRs, as spilled lines, by msisdn. */
+  readonly delivered: readonly (readonly [msisdn: string, cdrs: readonly string[]])[];
   /** Stored subscriber-months: records JSON text by msisdn. */
   readonly storedUsage: readonly (readonly [msisdn: string, records: string])[];
-  readonly storedBills: readonly (readonly [msisdn: string, lines: string])[];
+  /**
+   * Each subscriber-month's bill lines JSON text (StoredBillLine[]): the bill
+   * this run delivered, else the stored one. Read on the calling thread
+   * (deliveredBill), which has time to spare while this one rates.
+   */
+  readonly bills: readonly (readonly [msisdn: string, lines: string])[];
   readonly ledger: readonly {
     msisdn: string;
     item_key: string;
@@ -63,8 +65,6 @@ export interface ChunkOutput {
   readonly fresh: [msisdn: string, records: string][];
   /** Records JSON of stored subscriber-months with this run's delivery merged in. */
   readonly merged: [msisdn: string, records: string][];
-  /** Bill lines JSON of the subscriber-months whose bill this run delivered. */
-  readonly bills: [msisdn: string, lines: string][];
   readonly itemsRated: number;
   readonly unratable: [status: string, count: number][];
   readonly discrepancies: Discrepancy[];
@@ -125,14 +125,13 @@ function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, 
  */
 export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutput {
   const { billMonth } = input;
-  const delivered = new Map(input.delivered.map(([m, cdrs, bills]) => [m, { cdrs, bills }]));
+  const delivered = new Map(input.delivered);
   const storedUsage = new Map(input.storedUsage);
-  const storedBills = new Map(input.storedBills);
+  const billOf = new Map(input.bills);
   const ledgerBy = groupBy(input.ledger, (l) => l.msisdn);
   const quarantinedBy = groupBy(input.quarantined, (q) => q.msisdn as string);
   const fresh: [string, string][] = [];
   const merged: [string, string][] = [];
-  const bills: [string, string][] = [];
   const discrepancies: Discrepancy[] = [];
   const planned: PlannedCredit[] = [];
   const overCredited: OverCredited[] = [];
@@ -140,21 +139,20 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
   const repeated: RepeatedId[] = [];
   const malformed: QuarantineEntry[] = [];
   const cdrsFrom: DeliveryFiles = { files: ctx.cdrFiles, columns: ctx.cdrColumns, runId: ctx.runId };
-  const billsFrom: DeliveryFiles = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId };
   const unratable = new Map<string, number>();
   let itemsRated = 0;
   let matched = 0;
   let cdrRated = 0;
   let cdrDuplicates = 0;
   for (const msisdn of input.msisdns) {
-    const d = delivered.get(msisdn);
+    const cdrs = delivered.get(msisdn);
     const stored = storedUsage.get(msisdn);
     let records: StoredRecord[] = stored === undefined ? [] : (JSON.parse(stored) as StoredRecord[]);
     let usage: UsageRecord[] | undefined;
     const deliveredIds = new Set<string>();
     const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
-    if (d && d.cdrs.length > 0) {
-      const now = deliveredRecords(d.cdrs, cdrsFrom);
+    if (cdrs && cdrs.length > 0) {
+      const now = deliveredRecords(cdrs, cdrsFrom);
       repeated.push(...now.repeated);
       malformed.push(...now.malformed);
       for (const m of now.malformed) if (m.recordId !== null) quarantined.set(m.recordId, m.reason);
@@ -170,13 +168,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
         merged.push([msisdn, JSON.stringify(records)]);
       }
     }
-    let bill: StoredBillLine[];
-    if (d && d.bills.length > 0) {
-      const now = deliveredBill(d.bills, billsFrom);
-      bill = now.lines;
-      malformed.push(...now.malformed);
-      bills.push([msisdn, JSON.stringify(bill)]);
-    } else bill = JSON.parse(storedBills.get(msisdn) ?? "[]") as StoredBillLine[];
+    const bill = JSON.parse(billOf.get(msisdn) ?? "[]") as StoredBillLine[];
 
     const periods = ctx.periods.get(msisdn) ?? [];
     const month = rateSubscriberMonth({
@@ -217,7 +209,6 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
   return {
     fresh,
     merged,
-    bills,
     itemsRated,
     unratable: [...unratable],
     discrepancies,

@@ -1,7 +1,7 @@
-import { type BillingDatabase, copyCsv, inTransaction, type RawSession } from "@billing/db";
+import { type BillingDatabase, copyRows, inTransaction, type RawSession } from "@billing/db";
 import { formatCents, parseMonth, startOfDayMs } from "@billing/rating";
 import type { ChunkRaters } from "./chunk-raters.js";
-import type { Delivered, RepeatedId } from "./delivered.js";
+import { type Delivered, deliveredBill, type RepeatedId } from "./delivered.js";
 import type { Discrepancy } from "./diff.js";
 import { accountFor, type OverCredited, type PlannedCredit } from "./ledger.js";
 import { issueCredits } from "./ledger-store.js";
@@ -13,6 +13,9 @@ export { centsOf, directoryOf } from "./rate-chunk.js";
 
 export interface MonthContext extends ChunkRatingContext {
   readonly database: BillingDatabase;
+  /** The run's bill files, which spilled rows name by index, and where BILL_COLUMNS are in each (columnIndexes). */
+  readonly billFiles: readonly string[];
+  readonly billColumns: readonly (readonly number[])[];
   readonly catalogueDigest: string;
   readonly shard: Shard;
   readonly inputDigests: Readonly<Record<string, string>>;
@@ -97,15 +100,40 @@ export async function reconcileChunk(
   msisdns: readonly string[],
   delivered: ReadonlyMap<string, Delivered>,
 ): Promise<ChunkResult> {
+  const bills = deliveredBills(ctx, msisdns, delivered);
   for (let attempt = 1; ; attempt++) {
-    const { input, digests } = await readChunk(ctx, billMonth, msisdns, delivered);
+    const { input, digests } = await readChunk(ctx, billMonth, msisdns, delivered, bills.json);
     const out = await raters.rate(input);
     try {
-      return await inTransaction(ctx.database, (session) => storeChunk(session, ctx, input, out, digests));
+      return await inTransaction(ctx.database, (session) => storeChunk(session, ctx, input, out, digests, bills));
     } catch (error) {
       if (!(error instanceof StoredMeanwhile) || attempt === ATTEMPTS) throw error;
     }
   }
+}
+
+/** The bills this run delivered for a chunk, as bill lines JSON by msisdn, and their malformed rows. */
+interface DeliveredBills {
+  readonly json: readonly (readonly [msisdn: string, lines: string])[];
+  readonly malformed: readonly QuarantineEntry[];
+}
+
+function deliveredBills(
+  ctx: MonthContext,
+  msisdns: readonly string[],
+  delivered: ReadonlyMap<string, Delivered>,
+): DeliveredBills {
+  const from = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId };
+  const json: [string, string][] = [];
+  const malformed: QuarantineEntry[] = [];
+  for (const msisdn of msisdns) {
+    const spilled = delivered.get(msisdn)?.bills ?? [];
+    if (spilled.length === 0) continue;
+    const bill = deliveredBill(spilled, from);
+    json.push([msisdn, JSON.stringify(bill.lines)]);
+    malformed.push(...bill.malformed);
+  }
+  return { json, malformed };
 }
 
 async function readChunk(
@@ -113,13 +141,15 @@ async function readChunk(
   billMonth: string,
   msisdns: readonly string[],
   delivered: ReadonlyMap<string, Delivered>,
+  deliveredBills: DeliveredBills["json"],
 ): Promise<{ input: ChunkInput; digests: Map<string, string> }> {
   const db = ctx.database.db;
   const mine = msisdns.flatMap((m) => {
     const d = delivered.get(m);
-    return d ? [[m, d.cdrs, d.bills] as const] : [];
+    return d ? [[m, d.cdrs] as const] : [];
   });
-  const withoutBill = msisdns.filter((m) => !(delivered.get(m)?.bills.length ?? 0));
+  const withBill = new Set(deliveredBills.map(([m]) => m));
+  const withoutBill = msisdns.filter((m) => !withBill.has(m));
   const [ledger, quarantined, usage, bills] = await Promise.all([
     db
       .selectFrom("credit_ledger")
@@ -155,7 +185,7 @@ async function readChunk(
       msisdns,
       delivered: mine,
       storedUsage: usage.map((u) => [u.msisdn, u.records] as const),
-      storedBills: bills.map((b) => [b.msisdn, b.lines] as const),
+      bills: [...deliveredBills, ...bills.map((b) => [b.msisdn, b.lines] as const)],
       ledger,
       quarantined,
     },
@@ -181,7 +211,7 @@ function copyMonthRows(
   return session.copy(
     table,
     ["bill_month", "msisdn", column],
-    copyCsv(rows.map(([msisdn, json]) => [billMonth, msisdn, json])),
+    copyRows(rows.map(([msisdn, json]) => [billMonth, msisdn, json])),
   );
 }
 
@@ -191,6 +221,7 @@ async function storeChunk(
   input: ChunkInput,
   out: ChunkOutput,
   digests: ReadonlyMap<string, string>,
+  bills: DeliveredBills,
 ): Promise<ChunkResult> {
   const { billMonth, msisdns } = input;
   if (out.fresh.length > 0) {
@@ -210,12 +241,12 @@ async function storeChunk(
     await session.query("DELETE FROM usage_months WHERE bill_month = $1 AND msisdn = ANY($2)", [billMonth, keys]);
     await copyMonthRows(session, "usage_months", billMonth, out.merged);
   }
-  if (out.bills.length > 0) {
+  if (bills.json.length > 0) {
     await session.query("DELETE FROM bill_months WHERE bill_month = $1 AND msisdn = ANY($2)", [
       billMonth,
-      out.bills.map(([m]) => m),
+      bills.json.map(([m]) => m),
     ]);
-    await copyMonthRows(session, "bill_months", billMonth, out.bills);
+    await copyMonthRows(session, "bill_months", billMonth, bills.json);
   }
   await storeDiscrepancies(session, ctx, billMonth, msisdns, out.discrepancies);
   const issued = await issueCredits(session, out.planned, {
@@ -235,7 +266,7 @@ async function storeChunk(
     cdrRated: out.cdrRated,
     cdrDuplicates: out.cdrDuplicates,
     repeated: out.repeated,
-    malformed: out.malformed,
+    malformed: [...bills.malformed, ...out.malformed],
   };
 }
 
@@ -270,7 +301,7 @@ async function storeDiscrepancies(
   await session.copy(
     "discrepancies",
     DISCREPANCY_COLUMNS,
-    copyCsv(
+    copyRows(
       discrepancies.map((d) => [
         ctx.runId,
         d.billMonth,
