@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { runBilling as cli } from "./lib/billing.js";
-import { fmt, seconds } from "./lib/measure.js";
+import { childCpuSeconds, fmt, seconds, serverCpuSeconds } from "./lib/measure.js";
 
 const subscribers = Number(process.argv[2] ?? 50_000);
 const perSubscriber = Number(process.argv[3] ?? 40);
@@ -35,17 +35,38 @@ async function readAndSplit(): Promise<number> {
   return rows - readdirSync(input).filter((n) => n.startsWith("cdr-")).length;
 }
 
-function reconcileOn(
-  kind: "pglite" | "postgres",
-  url: string | null,
-): { seconds: number; rssMb: number; read: number; phases: Record<string, number> } {
+interface Measured {
+  seconds: number;
+  rssMb: number;
+  read: number;
+  phases: Record<string, number>;
+  /** CPU seconds of the run's process (all its threads) and, when local, of the server. */
+  cpu: number;
+  serverCpu: number | null;
+}
+
+/**
+ * One run of `billing reconcile`. Wall time on a shared machine varies by a
+ * fifth from run to run; CPU seconds vary less and say where the work went.
+ */
+function reconcileOn(kind: "pglite" | "postgres", url: string | null, serverBackend?: number): Measured {
   const out = join(work, `out-${kind}`);
   const env = url ? { DATABASE_URL: url } : { BILLING_DATA_DIR: join(work, "pglite") };
+  const cpuBefore = childCpuSeconds();
+  const serverBefore = serverBackend === undefined ? null : serverCpuSeconds(serverBackend);
   const start = process.hrtime.bigint();
   cli(["reconcile", "--in", input, "--out", out], env);
   const elapsed = seconds(start);
+  const serverAfter = serverBackend === undefined ? null : serverCpuSeconds(serverBackend);
   const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
-  return { seconds: elapsed, rssMb: summary.peak_rss_mb, read: summary.cdrs.read, phases: summary.phases_ms };
+  return {
+    seconds: elapsed,
+    rssMb: summary.peak_rss_mb,
+    read: summary.cdrs.read,
+    phases: summary.phases_ms,
+    cpu: childCpuSeconds() - cpuBefore,
+    serverCpu: serverBefore === null || serverAfter === null ? null : serverAfter - serverBefore,
+  };
 }
 
 /**
@@ -96,13 +117,15 @@ try {
   console.log(
     `  baseline (read and split the CDR files): ${fmt(rows)} rows, ${fmt(rows / baseline)} rows/s (${baseline.toFixed(2)} s)`,
   );
-  const report = (kind: string, r: ReturnType<typeof reconcileOn>) =>
+  const report = (kind: string, r: Measured) =>
     console.log(
       `  ${kind}: ${fmt(r.read / r.seconds)} CDRs/s end to end (${r.seconds.toFixed(1)} s), ` +
         `${(r.seconds / baseline).toFixed(1)}× the baseline's time, peak RSS ${fmt(r.rssMb)} MB\n` +
         `    phases (s): ${Object.entries(r.phases)
           .map(([p, ms]) => `${p} ${(ms / 1000).toFixed(1)}`)
-          .join(", ")}`,
+          .join(", ")}\n` +
+        `    CPU: the run ${r.cpu.toFixed(1)} s (${(r.cpu / r.seconds).toFixed(2)} cores)` +
+        (r.serverCpu === null ? "" : `, the server ${r.serverCpu.toFixed(1)} s`),
     );
   if (which !== "postgres") report("embedded PGlite", reconcileOn("pglite", null));
   if (which !== "pglite") {
@@ -113,7 +136,8 @@ try {
     try {
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;
-      report("PostgreSQL server", reconcileOn("postgres", url.toString()));
+      const { rows } = await admin.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+      report("PostgreSQL server", reconcileOn("postgres", url.toString(), rows[0]?.pid));
       await storeFloor(url.toString());
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

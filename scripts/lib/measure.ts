@@ -1,4 +1,5 @@
-/** Small helpers shared by the benchmarks: timing, a seeded generator, printing. */
+/** Small helpers shared by the benchmarks: timing, CPU time, a seeded generator, printing. */
+import { readdirSync, readFileSync } from "node:fs";
 
 export function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -39,4 +40,50 @@ export function peakRssMb(): number {
 export function percentile(samples: readonly number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Linux's clock ticks per second in /proc (USER_HZ), the same on every architecture Node runs on. */
+const TICKS = 100;
+
+/** utime, stime, cutime, cstime of a process from /proc, in seconds, or null where /proc cannot tell. */
+function procTimes(pid: number | "self"): { own: number; children: number; ppid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command, which may hold spaces, in parentheses.
+    const f = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
+    return {
+      own: ((f[11] ?? 0) + (f[12] ?? 0)) / TICKS,
+      children: ((f[13] ?? 0) + (f[14] ?? 0)) / TICKS,
+      ppid: f[1] ?? 0,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds spent so far by this process's children that have ended (the runs it spawned and waited for). */
+export function childCpuSeconds(): number {
+  return procTimes("self")?.children ?? 0;
+}
+
+/**
+ * CPU seconds spent so far by a local PostgreSQL server: its postmaster (the
+ * parent of `backendPid`), its running processes, and those that have ended
+ * (a run's connections, once closed). Null when the server is not on this
+ * machine or /proc cannot tell.
+ */
+export function serverCpuSeconds(backendPid: number): number | null {
+  const postmaster = procTimes(backendPid)?.ppid;
+  const main = postmaster ? procTimes(postmaster) : null;
+  if (!postmaster || !main) return null;
+  let total = main.own + main.children;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const p = procTimes(Number(name));
+    if (p?.ppid === postmaster) total += p.own;
+  }
+  return total;
 }
