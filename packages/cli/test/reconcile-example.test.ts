@@ -82,6 +82,26 @@ describe.each(DATABASE_KINDS)("billing reconcile on the worked example, %s", (ki
     );
   });
 
+  it("reads quoted fields and a repeated subscription row as the plain ones", async () => {
+    const quoted = join(work, "quoted-in");
+    cpSync(EXAMPLE, quoted, { recursive: true });
+    const cdrs = join(quoted, "cdr-20260930.csv");
+    // From line 3 on, papaparse reads the file; the quoted row is spilled as JSON.
+    writeFileSync(cdrs, readFileSync(cdrs, "utf8").replace("V02,13805710001,", '"V02","13805710001",'));
+    const subscriptions = join(quoted, "subscriptions.csv");
+    const rows = readFileSync(subscriptions, "utf8");
+    writeFileSync(subscriptions, `${rows}${rows.split("\n")[1]}\n`);
+    const out = join(work, "quoted");
+    const result = await runCli(["reconcile", "--in", quoted, "--out", out], env);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(out, "discrepancies.csv"), "utf8")).toBe(
+      readFileSync(join(work, "first", "discrepancies.csv"), "utf8"),
+    );
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    expect(summary.cdrs).toMatchObject({ read: 22, rated: 20, quarantined: 1, duplicates: 1, adds_up: true });
+  });
+
   it("a refused catalogue stops the run with every problem listed and exit 1", async () => {
     const bad = join(work, "bad-in");
     cpSync(EXAMPLE, bad, { recursive: true });
