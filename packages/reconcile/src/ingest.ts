@@ -110,16 +110,20 @@ function quarantineRow(ctx: IngestContext, file: string, line: number, reason: s
 }
 
 /**
- * Reads one input file row by row: every row is counted, a malformed one
- * quarantined with its reason, and each good one handed on parsed (its
- * handler may return a promise to hold the reader back).
+ * Reads one input file row by row: every row is counted, one with the wrong
+ * number of fields quarantined, and each other handed on as its fields with
+ * where `columns` are in them (columnIndexes of the file's header).
  */
-function readParsed<T>(
+function readRows(
   ctx: IngestContext,
   file: string,
   columns: readonly string[],
-  parse: (row: Row) => Parsed<T>,
-  onValue: (value: T, entry: { line: number; raw: string }) => Promise<void> | undefined,
+  onRow: (
+    fields: readonly string[],
+    indexes: readonly number[],
+    entry: { line: number; raw: string },
+  ) => Promise<void> | undefined,
+  onHeader?: (indexes: readonly number[]) => void,
 ): Promise<number> {
   const count = countFor(ctx, file);
   let indexes: number[] = [];
@@ -129,16 +133,30 @@ function readParsed<T>(
     required: columns,
     onHeader: (header) => {
       indexes = columnIndexes(header, columns);
+      onHeader?.(indexes);
     },
     onEntry: (entry) => {
       count.read += 1;
       if (!entry.fields) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
-      const row = rowOf(entry.fields, columns, indexes);
-      const result = parse(row);
-      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, row);
-      return onValue(result.value, entry);
+      return onRow(entry.fields, indexes, entry);
     },
     onBytes: (bytes) => ctx.onBytes?.(file, bytes),
+  });
+}
+
+/** Reads one input file as readRows does, each row parsed: a malformed one quarantined with its reason, a good one handed on. */
+function readParsed<T>(
+  ctx: IngestContext,
+  file: string,
+  columns: readonly string[],
+  parse: (row: Row) => Parsed<T>,
+  onValue: (value: T, entry: { line: number; raw: string }) => Promise<void> | undefined,
+): Promise<number> {
+  return readRows(ctx, file, columns, (fields, indexes, entry) => {
+    const row = rowOf(fields, columns, indexes);
+    const result = parse(row);
+    if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, row);
+    return onValue(result.value, entry);
   });
 }
 
@@ -320,42 +338,32 @@ async function spillFiles(
   const byFile = kind === "cdr" ? input.cdrColumns : input.billColumns;
   for (const [fileSeq, file] of files.entries()) {
     const count = countFor(ctx, file);
-    let indexes: number[] = [];
-    await readCsv({
-      path: join(ctx.inputs.dir, file),
-      file,
-      required: columns,
-      onHeader: (header) => {
-        indexes = columnIndexes(header, columns);
-        byFile[fileSeq] = indexes;
-      },
-      onEntry: (entry) => {
-        count.read += 1;
-        if (!entry.fields) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
-        const to = route(entry.fields, indexes);
-        if (!to) {
-          const row = rowOf(entry.fields, columns, indexes);
-          const result = parse(row);
-          if (result.ok) throw new Error(`${file} line ${entry.line}: a valid row without msisdn and bill month`);
-          return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, row);
-        }
-        if (!inShard(to.msisdn, ctx.shard)) {
-          count.otherShards += 1;
-          return undefined;
-        }
-        let seen = input.msisdns.get(to.billMonth);
-        if (!seen) {
-          seen = new Set();
-          input.msisdns.set(to.billMonth, seen);
-        }
-        seen.add(to.msisdn);
-        input.spill.append(
-          spillKey(kind, to.billMonth, input.ranges.rangeOf(to.msisdn)),
-          `${to.msisdn}\t${fileSeq}\t${entry.line}\t${spillRow(entry.raw, entry.fields)}\n`,
-        );
+    const onRow = (fields: readonly string[], indexes: readonly number[], entry: { line: number; raw: string }) => {
+      const to = route(fields, indexes);
+      if (!to) {
+        const row = rowOf(fields, columns, indexes);
+        const result = parse(row);
+        if (result.ok) throw new Error(`${file} line ${entry.line}: a valid row without msisdn and bill month`);
+        return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, row);
+      }
+      if (!inShard(to.msisdn, ctx.shard)) {
+        count.otherShards += 1;
         return undefined;
-      },
-      onBytes: (bytes) => ctx.onBytes?.(file, bytes),
+      }
+      let seen = input.msisdns.get(to.billMonth);
+      if (!seen) {
+        seen = new Set();
+        input.msisdns.set(to.billMonth, seen);
+      }
+      seen.add(to.msisdn);
+      input.spill.append(
+        spillKey(kind, to.billMonth, input.ranges.rangeOf(to.msisdn)),
+        `${to.msisdn}\t${fileSeq}\t${entry.line}\t${spillRow(entry.raw, fields)}\n`,
+      );
+      return undefined;
+    };
+    await readRows(ctx, file, columns, onRow, (indexes) => {
+      byFile[fileSeq] = [...indexes];
     });
   }
 }
