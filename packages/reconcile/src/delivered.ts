@@ -48,12 +48,13 @@ export function readRange(input: SpilledInput, billMonth: string, range: number)
   return byMsisdn;
 }
 
-/** A spilled line's file index, line, and the rest after them. */
-function spilledFields(spilled: string): { fileSeq: number; line: number; rest: string } {
+/** A spilled line's msisdn, file index, line, and the rest after them. */
+function spilledFields(spilled: string): { msisdn: string; fileSeq: number; line: number; rest: string } {
   const fileAt = spilled.indexOf("\t") + 1;
   const lineAt = spilled.indexOf("\t", fileAt) + 1;
   const restAt = spilled.indexOf("\t", lineAt) + 1;
   return {
+    msisdn: spilled.slice(0, fileAt - 1),
     fileSeq: Number(spilled.slice(fileAt, lineAt - 1)),
     line: Number(spilled.slice(lineAt, restAt - 1)),
     rest: spilled.slice(restAt),
@@ -84,13 +85,12 @@ export function deliveredRecords(
   const fileJson = from.files.map((f) => JSON.stringify(f));
   const runJson = JSON.stringify(from.runId);
   for (const spilled of lines) {
-    const { fileSeq, line, rest } = spilledFields(spilled);
+    const { msisdn, fileSeq, line, rest } = spilledFields(spilled);
     const file = from.files[fileSeq] as string;
     const { raw, fields } = spilledRow(rest);
     const row = rowOf(fields, CDR_COLUMNS, from.columns[fileSeq] as readonly number[]);
     const parsed = parseCdrRow(row);
     if (!parsed.ok) {
-      const msisdn = spilled.slice(0, spilled.indexOf("\t"));
       malformed.push({ file, line, reason: parsed.reason, raw, recordId: row.record_id || null, msisdn });
       continue;
     }
@@ -140,12 +140,11 @@ export function deliveredBill(
   const lines: StoredBillLine[] = [];
   const malformed: QuarantineEntry[] = [];
   for (const text of spilled) {
-    const { fileSeq, line, rest } = spilledFields(text);
+    const { msisdn, fileSeq, line, rest } = spilledFields(text);
     const file = from.files[fileSeq] as string;
     const { raw, fields } = spilledRow(rest);
     const parsed = parseBillRow(rowOf(fields, BILL_COLUMNS, from.columns[fileSeq] as readonly number[]));
     if (!parsed.ok) {
-      const msisdn = text.slice(0, text.indexOf("\t"));
       malformed.push({ file, line, reason: parsed.reason, raw, recordId: null, msisdn });
       continue;
     }

@@ -199,16 +199,24 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string }).code 
 /**
  * Stores subscriber-month rows by COPY: a statement carrying a chunk's JSON
  * as one parameter (about 5 MB) made the server fault in fresh memory for
- * every chunk, and that cost it more than storing the rows.
+ * every chunk, and that cost it more than storing the rows. To `replace`,
+ * the rows stored under the same keys are deleted first.
  */
-function copyMonthRows(
+async function copyMonthRows(
   session: RawSession,
   table: "usage_months" | "bill_months",
   billMonth: string,
   rows: readonly (readonly [msisdn: string, json: string])[],
+  how: "add" | "replace",
 ): Promise<void> {
+  if (how === "replace") {
+    await session.query(`DELETE FROM ${table} WHERE bill_month = $1 AND msisdn = ANY($2)`, [
+      billMonth,
+      rows.map(([m]) => m),
+    ]);
+  }
   const column = table === "usage_months" ? "records" : "lines";
-  return session.copy(
+  await session.copy(
     table,
     ["bill_month", "msisdn", column],
     copyRows(rows.map(([msisdn, json]) => [billMonth, msisdn, json])),
@@ -226,28 +234,20 @@ async function storeChunk(
   const { billMonth, msisdns } = input;
   if (out.fresh.length > 0) {
     // A first delivery goes in only if the subscriber-month is still absent: a key stored meanwhile fails the COPY.
-    await copyMonthRows(session, "usage_months", billMonth, out.fresh).catch((error) => {
+    await copyMonthRows(session, "usage_months", billMonth, out.fresh, "add").catch((error) => {
       throw isUniqueViolation(error) ? new StoredMeanwhile() : error;
     });
   }
   if (out.merged.length > 0) {
-    const keys = out.merged.map(([m]) => m);
     const locked = await session.query<{ msisdn: string; digest: string }>(
       `SELECT msisdn, md5(records) AS digest FROM usage_months
        WHERE bill_month = $1 AND msisdn = ANY($2) ORDER BY msisdn FOR UPDATE`,
-      [billMonth, keys],
+      [billMonth, out.merged.map(([m]) => m)],
     );
     if (locked.some((row) => digests.get(row.msisdn) !== row.digest)) throw new StoredMeanwhile();
-    await session.query("DELETE FROM usage_months WHERE bill_month = $1 AND msisdn = ANY($2)", [billMonth, keys]);
-    await copyMonthRows(session, "usage_months", billMonth, out.merged);
+    await copyMonthRows(session, "usage_months", billMonth, out.merged, "replace");
   }
-  if (bills.json.length > 0) {
-    await session.query("DELETE FROM bill_months WHERE bill_month = $1 AND msisdn = ANY($2)", [
-      billMonth,
-      bills.json.map(([m]) => m),
-    ]);
-    await copyMonthRows(session, "bill_months", billMonth, bills.json);
-  }
+  if (bills.json.length > 0) await copyMonthRows(session, "bill_months", billMonth, bills.json, "replace");
   await storeDiscrepancies(session, ctx, billMonth, msisdns, out.discrepancies);
   const issued = await issueCredits(session, out.planned, {
     runId: ctx.runId,
