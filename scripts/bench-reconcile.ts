@@ -47,7 +47,8 @@ interface Measured {
 
 /**
  * One run of `billing reconcile`. Wall time on a shared machine varies by a
- * fifth from run to run; CPU seconds vary less and say where the work went.
+ * fifth from run to run, and CPU seconds nearly as much; they say where the
+ * work went. Compare versions benched in alternation.
  */
 function reconcileOn(kind: "pglite" | "postgres", url: string | null, serverBackend?: number): Measured {
   const out = join(work, `out-${kind}`);
