@@ -22,10 +22,22 @@ export interface CsvReading {
   readonly onHeader?: (header: readonly string[]) => void;
   /** Called with each data row; when it returns a promise, reading waits for it, so a slow database never makes rows pile up. */
   readonly onEntry: (entry: CsvEntry) => undefined | Promise<void>;
+  /**
+   * A faster way in, when given, for a record without quotes or line feeds
+   * that has as many fields as the header: its bytes, field i being
+   * `bytes[starts[i], starts[i + 1] - 1)`. Returns whether it took the
+   * record; one it did not take goes to onEntry, decoded, as any other.
+   */
+  readonly onFieldBytes?: (bytes: Buffer, starts: Int32Array, line: number) => boolean;
   readonly onBytes?: (bytesRead: number) => void;
 }
 
 const CHUNK_BYTES = 1 << 20;
+const COMMA = 0x2c;
+const LINE_FEED = 0x0a;
+const QUOTE = 0x22;
+
+type Take = (fields: string[], raw: string) => undefined | Promise<void>;
 
 /**
  * Streams a CSV file (RFC 4180, header row, columns in any order, extra
@@ -42,7 +54,12 @@ export async function readCsv(reading: CsvReading): Promise<number> {
   let header: readonly string[] | null = null;
   let rows = 0;
   const input = createReadStream(reading.path, { highWaterMark: CHUNK_BYTES });
-  const take = (fields: string[], raw: string): undefined | Promise<void> => {
+  const counted = () => {
+    rows += 1;
+    if (reading.onBytes && rows % 5000 === 0) reading.onBytes(input.bytesRead);
+    return rows + 1;
+  };
+  const take: Take = (fields, raw) => {
     if (header === null) {
       header = fields;
       const missing = required.filter((c) => !fields.includes(c));
@@ -51,41 +68,37 @@ export async function readCsv(reading: CsvReading): Promise<number> {
       reading.onHeader?.(fields);
       return undefined;
     }
-    rows += 1;
-    const line = rows + 1;
-    if (reading.onBytes && rows % 5000 === 0) reading.onBytes(input.bytesRead);
+    const line = counted();
     if (fields.length === header.length) return reading.onEntry({ line, fields, raw });
     const blank = fields.length === 1 && fields[0] === "";
     const reason = blank ? "blank line" : `expected ${header.length} columns, found ${fields.length}`;
     return reading.onEntry({ line, fields: null, raw, reason });
   };
+  const onFieldBytes = reading.onFieldBytes;
+  let starts = new Int32Array(0);
+  const takeBytes = (bytes: Buffer, start: number, end: number): boolean => {
+    if (header === null || onFieldBytes === undefined) return false;
+    const width = header.length;
+    if (starts.length !== width + 1) starts = new Int32Array(width + 1);
+    starts[0] = start;
+    let n = 1;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i];
+      if (c === COMMA) {
+        if (n === width) return false;
+        starts[n++] = i + 1;
+      } else if (c === LINE_FEED) return false;
+    }
+    if (n !== width) return false;
+    starts[width] = end + 1;
+    if (!onFieldBytes(bytes, starts, rows + 2)) return false;
+    counted();
+    return true;
+  };
   try {
     const decoder = new StringDecoder("utf8");
     const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    let newline: string | undefined;
-    let text = "";
-    for (;;) {
-      const next = await chunks.next();
-      text += next.done ? decoder.end() : decoder.write(next.value);
-      newline ??= guessLineEnd(text);
-      if (text.includes('"')) {
-        await parseRest(text, chunks, decoder, newline, take);
-        break;
-      }
-      let at = 0;
-      for (let end = text.indexOf(newline, at); end >= 0; end = text.indexOf(newline, at)) {
-        const raw = text.slice(at, end);
-        at = end + newline.length;
-        const pending = take(raw.split(","), raw);
-        if (pending) await pending;
-      }
-      text = text.slice(at);
-      if (next.done) {
-        // As papaparse: a last record that is empty (the file ends with a line end) is no record.
-        if (text !== "") await take(text.split(","), text);
-        break;
-      }
-    }
+    await (onFieldBytes ? splitBytes(chunks, decoder, take, takeBytes) : splitText(chunks, decoder, take));
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError("unreadable_input", `${file}: ${(error as Error).message}`);
@@ -95,6 +108,69 @@ export async function readCsv(reading: CsvReading): Promise<number> {
   if (header === null) throw new InputError("bad_header", `${file} line 1: empty file, no header row`);
   reading.onBytes?.(input.bytesRead);
   return rows;
+}
+
+/** Records split on line ends and commas, as text, while the file holds no quote; the rest by parseRest. */
+async function splitText(chunks: AsyncIterator<Buffer>, decoder: StringDecoder, take: Take): Promise<void> {
+  let newline: string | undefined;
+  let text = "";
+  for (;;) {
+    const next = await chunks.next();
+    text += next.done ? decoder.end() : decoder.write(next.value);
+    newline ??= guessLineEnd(text);
+    if (text.includes('"')) return parseRest(text, chunks, decoder, newline, take);
+    let at = 0;
+    for (let end = text.indexOf(newline, at); end >= 0; end = text.indexOf(newline, at)) {
+      const raw = text.slice(at, end);
+      at = end + newline.length;
+      const pending = take(raw.split(","), raw);
+      if (pending) await pending;
+    }
+    text = text.slice(at);
+    if (next.done) {
+      // As papaparse: a last record that is empty (the file ends with a line end) is no record.
+      if (text !== "") await take(text.split(","), text);
+      return;
+    }
+  }
+}
+
+/**
+ * As splitText, on bytes: each record goes to `takeBytes` first, and is
+ * decoded only if that does not take it; from the first chunk holding a
+ * quote on, the rest goes to parseRest. Most records are never decoded.
+ */
+async function splitBytes(
+  chunks: AsyncIterator<Buffer>,
+  decoder: StringDecoder,
+  take: Take,
+  takeBytes: (bytes: Buffer, start: number, end: number) => boolean,
+): Promise<void> {
+  let newline: string | undefined;
+  let rest: Buffer = Buffer.alloc(0);
+  const record = (bytes: Buffer, start: number, end: number) => {
+    if (takeBytes(bytes, start, end)) return undefined;
+    const raw = bytes.toString("utf8", start, end);
+    return take(raw.split(","), raw);
+  };
+  for (;;) {
+    const next = await chunks.next();
+    const bytes = next.done ? rest : rest.length === 0 ? next.value : Buffer.concat([rest, next.value]);
+    newline ??= guessLineEnd(bytes.toString("utf8", 0, CHUNK_BYTES));
+    if (bytes.includes(QUOTE)) return parseRest(decoder.write(bytes), chunks, decoder, newline, take);
+    const end = Buffer.from(newline);
+    let at = 0;
+    for (let stop = bytes.indexOf(end, at); stop >= 0; stop = bytes.indexOf(end, at)) {
+      const pending = record(bytes, at, stop);
+      at = stop + end.length;
+      if (pending) await pending;
+    }
+    rest = bytes.subarray(at);
+    if (next.done) {
+      if (rest.length > 0) await record(rest, 0, rest.length);
+      return;
+    }
+  }
 }
 
 /** papaparse's guess of a file's line end from its first chunk: \n, \r\n or \r. */
@@ -113,7 +189,7 @@ function parseRest(
   chunks: AsyncIterator<Buffer>,
   decoder: StringDecoder,
   newline: string,
-  take: (fields: string[], raw: string) => undefined | Promise<void>,
+  take: Take,
 ): Promise<void> {
   const rest = Readable.from(
     (async function* () {

@@ -2,19 +2,12 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type BillingDatabase, inTransaction } from "@billing/db";
-import {
-  billMonthOf,
-  type Catalogue,
-  type PlanPeriod,
-  parseCatalogueText,
-  parseMonth,
-  parseTimestamp,
-  type Subscription,
-} from "@billing/rating";
+import { type Catalogue, type PlanPeriod, parseCatalogueText, type Subscription } from "@billing/rating";
 import { readCsv } from "./csv.js";
 import { InputError } from "./errors.js";
 import type { InputFiles } from "./inputs.js";
 import type { QuarantineSink } from "./quarantine.js";
+import { type ByteRoute, billByteRoute, billRoute, cdrByteRoute, cdrRoute, type Route } from "./routes.js";
 import {
   BILL_COLUMNS,
   CDR_COLUMNS,
@@ -112,7 +105,8 @@ function quarantineRow(ctx: IngestContext, file: string, line: number, reason: s
 /**
  * Reads one input file row by row: every row is counted, one with the wrong
  * number of fields quarantined, and each other handed on as its fields with
- * where `columns` are in them (columnIndexes of the file's header).
+ * where `columns` are in them (columnIndexes of the file's header). Given
+ * `onFieldBytes`, a row it takes as bytes (readCsv) is counted and not decoded.
  */
 function readRows(
   ctx: IngestContext,
@@ -124,6 +118,7 @@ function readRows(
     entry: { line: number; raw: string },
   ) => Promise<void> | undefined,
   onHeader?: (indexes: readonly number[]) => void,
+  onFieldBytes?: (bytes: Buffer, starts: Int32Array, indexes: readonly number[], line: number) => boolean,
 ): Promise<number> {
   const count = countFor(ctx, file);
   let indexes: number[] = [];
@@ -140,6 +135,13 @@ function readRows(
       if (!entry.fields) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
       return onRow(entry.fields, indexes, entry);
     },
+    ...(onFieldBytes && {
+      onFieldBytes: (bytes, starts, line) => {
+        const took = onFieldBytes(bytes, starts, indexes, line);
+        if (took) count.read += 1;
+        return took;
+      },
+    }),
     onBytes: (bytes) => ctx.onBytes?.(file, bytes),
   });
 }
@@ -301,51 +303,51 @@ function spillRow(raw: string, fields: readonly string[]): string {
   return raw.includes('"') || raw.includes("\n") ? `J${JSON.stringify([raw, fields])}` : `R${raw}`;
 }
 
-/** The msisdn and bill month of a row, from its fields at `indexes` (columnIndexes of the file's kind), if both are valid. */
-type Route = (
-  fields: readonly string[],
-  indexes: readonly number[],
-) => { msisdn: string; billMonth: string } | undefined;
+/** How rows of one kind of usage file are read: its columns, its routes and its full check. */
+interface UsageKind {
+  readonly kind: "cdr" | "bill";
+  readonly columns: readonly string[];
+  readonly route: Route;
+  readonly byteRoute: () => ByteRoute;
+  readonly parse: (row: Row) => Parsed<unknown>;
+}
 
-const cdrRoute: Route = (fields, indexes) => {
-  const msisdn = fields[indexes[1] as number] ?? "";
-  if (!MSISDN.test(msisdn)) return undefined;
-  const startMs = parseTimestamp(fields[indexes[5] as number] ?? "");
-  return startMs === undefined ? undefined : { msisdn, billMonth: billMonthOf(startMs) };
+const CDR_USAGE: UsageKind = {
+  kind: "cdr",
+  columns: CDR_COLUMNS,
+  route: cdrRoute,
+  byteRoute: cdrByteRoute,
+  parse: parseCdrRow,
 };
-
-const billRoute: Route = (fields, indexes) => {
-  const billMonth = fields[indexes[0] as number] ?? "";
-  const msisdn = fields[indexes[1] as number] ?? "";
-  return parseMonth(billMonth) && MSISDN.test(msisdn) ? { msisdn, billMonth } : undefined;
+const BILL_USAGE: UsageKind = {
+  kind: "bill",
+  columns: BILL_COLUMNS,
+  route: billRoute,
+  byteRoute: billByteRoute,
+  parse: parseBillRow,
 };
 
 /**
  * Streams usage files (CDRs or bills) into the spill files: every row is
  * counted; one of another share counted apart; one with a valid msisdn and
  * bill month appended, as read, to the file of its bill month and msisdn
- * range; any other quarantined with the reason its full check gives.
+ * range; any other quarantined with the reason its full check gives. Most
+ * rows are routed and copied as bytes, never decoded (ByteRoute).
  */
 async function spillFiles(
   ctx: IngestContext,
   input: SpilledInput,
-  kind: "cdr" | "bill",
+  usage: UsageKind,
   files: readonly string[],
-  columns: readonly string[],
-  route: Route,
-  parse: (row: Row) => Parsed<unknown>,
 ): Promise<void> {
+  const { kind, columns, route, parse } = usage;
+  const byteRoute = usage.byteRoute();
   const byFile = kind === "cdr" ? input.cdrColumns : input.billColumns;
+  const keysOf = new Map<string, string[]>();
   for (const [fileSeq, file] of files.entries()) {
     const count = countFor(ctx, file);
-    const onRow = (fields: readonly string[], indexes: readonly number[], entry: { line: number; raw: string }) => {
-      const to = route(fields, indexes);
-      if (!to) {
-        const row = rowOf(fields, columns, indexes);
-        const result = parse(row);
-        if (result.ok) throw new Error(`${file} line ${entry.line}: a valid row without msisdn and bill month`);
-        return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, row);
-      }
+    /** The spill file of a routed row, or undefined when the row is another share's. */
+    const keyOf = (to: { msisdn: string; billMonth: string }): string | undefined => {
       if (!inShard(to.msisdn, ctx.shard)) {
         count.otherShards += 1;
         return undefined;
@@ -356,15 +358,49 @@ async function spillFiles(
         input.msisdns.set(to.billMonth, seen);
       }
       seen.add(to.msisdn);
-      input.spill.append(
-        spillKey(kind, to.billMonth, input.ranges.rangeOf(to.msisdn)),
-        `${to.msisdn}\t${fileSeq}\t${entry.line}\t${spillRow(entry.raw, fields)}\n`,
-      );
+      const range = input.ranges.rangeOf(to.msisdn);
+      let keys = keysOf.get(to.billMonth);
+      if (!keys) {
+        keys = [];
+        keysOf.set(to.billMonth, keys);
+      }
+      // The same string each time: SpillFiles finds its file faster by a string it has hashed.
+      keys[range] ??= spillKey(kind, to.billMonth, range);
+      return keys[range];
+    };
+    const onRow = (fields: readonly string[], indexes: readonly number[], entry: { line: number; raw: string }) => {
+      const to = route(fields, indexes);
+      if (!to) {
+        const row = rowOf(fields, columns, indexes);
+        const result = parse(row);
+        if (result.ok) throw new Error(`${file} line ${entry.line}: a valid row without msisdn and bill month`);
+        return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, row);
+      }
+      const key = keyOf(to);
+      if (key !== undefined)
+        input.spill.append(key, `${to.msisdn}\t${fileSeq}\t${entry.line}\t${spillRow(entry.raw, fields)}\n`);
       return undefined;
     };
-    await readRows(ctx, file, columns, onRow, (indexes) => {
-      byFile[fileSeq] = [...indexes];
-    });
+    const onFieldBytes = (bytes: Buffer, starts: Int32Array, indexes: readonly number[], line: number) => {
+      const to = byteRoute(bytes, starts, indexes);
+      if (!to) return false;
+      const key = keyOf(to);
+      // As spillRow writes a row without quotes or line feeds: `R` and the row as read.
+      const end = (starts[starts.length - 1] as number) - 1;
+      if (key !== undefined)
+        input.spill.appendBytes(key, `${to.msisdn}\t${fileSeq}\t${line}\tR`, bytes, starts[0] as number, end);
+      return true;
+    };
+    await readRows(
+      ctx,
+      file,
+      columns,
+      onRow,
+      (indexes) => {
+        byFile[fileSeq] = [...indexes];
+      },
+      onFieldBytes,
+    );
   }
 }
 
@@ -389,8 +425,8 @@ export async function spillUsage(
     billColumns: [],
   };
   try {
-    await spillFiles(ctx, input, "cdr", ctx.inputs.cdrs, CDR_COLUMNS, cdrRoute, parseCdrRow);
-    await spillFiles(ctx, input, "bill", ctx.inputs.bills, BILL_COLUMNS, billRoute, parseBillRow);
+    await spillFiles(ctx, input, CDR_USAGE, ctx.inputs.cdrs);
+    await spillFiles(ctx, input, BILL_USAGE, ctx.inputs.bills);
     input.spill.flush();
     // Rating reads what was quarantined; the rows of the last batch must be there too.
     await ctx.quarantine.flush();

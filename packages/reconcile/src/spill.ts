@@ -53,17 +53,38 @@ export class SpillFiles {
    * generation and every collection copied them.
    */
   append(key: string, line: string): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    const file = this.room(key, line.length * 3);
+    file.used += file.bytes.write(line, file.used);
+  }
+
+  /**
+   * Appends a line made of `head` (ASCII text) and `bytes[start, end)`, then
+   * a line feed. Copied byte by byte: a row is some 80 bytes, too few for
+   * Buffer#write and Buffer#copy to pay their way.
+   */
+  appendBytes(key: string, head: string, bytes: Buffer, start: number, end: number): void {
+    const file = this.room(key, head.length + end - start + 1);
+    const into = file.bytes;
+    let at = file.used;
+    for (let i = 0; i < head.length; i++) into[at++] = head.charCodeAt(i);
+    for (let i = start; i < end; i++) into[at++] = bytes[i] as number;
+    into[at++] = 0x0a;
+    file.used = at;
+  }
+
+  /** Key's file, with room for `bytes` more in its buffer (written out first when there is not). */
+  private room(key: string, bytes: number): { fd: number; bytes: Buffer; used: number } {
     let file = this.open.get(key);
     if (!file) {
       file = { fd: openSync(join(this.dir, key), "a"), bytes: Buffer.allocUnsafe(BUFFER_BYTES), used: 0 };
       this.open.set(key, file);
     }
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (line.length * 3 > file.bytes.length - file.used) {
+    if (bytes > file.bytes.length - file.used) {
       this.write(file);
-      if (line.length * 3 > file.bytes.length) file.bytes = Buffer.allocUnsafe(line.length * 3);
+      if (bytes > file.bytes.length) file.bytes = Buffer.allocUnsafe(bytes);
     }
-    file.used += file.bytes.write(line, file.used);
+    return file;
   }
 
   /** Writes out what is buffered; call before reading. */

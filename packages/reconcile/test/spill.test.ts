@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { expect, it } from "vitest";
-import { removeAbandonedSpills } from "../src/spill.js";
+import { removeAbandonedSpills, SpillFiles } from "../src/spill.js";
 
 it("removes the spill folders of this host's processes that are gone, and only those", () => {
   const dir = mkdtempSync(join(tmpdir(), "spill-test-"));
@@ -19,5 +20,31 @@ it("removes the spill folders of this host's processes that are gone, and only t
     expect(readdirSync(dir).sort()).toEqual([names[3], names[2], names[0]].sort());
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+let keys = 0;
+
+it("appends a line from bytes as it appends the same line from text", () => {
+  const spill = new SpillFiles();
+  try {
+    // Rows as readCsv hands them over as bytes: no quote, no line feed; any other character, a CR or tab too.
+    const row = fc.string({ unit: fc.constantFrom("1", "a", ",", "\t", "\r", "中", "é", "\u{1F600}"), maxLength: 40 });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 30 }), (rows) => {
+        const key = `${keys++}`;
+        for (const [i, raw] of rows.entries()) {
+          const head = `13800000000\t0\t${i + 2}\tR`;
+          const bytes = Buffer.from(`xx${raw}yy`);
+          spill.append(`${key}.text`, `${head}${raw}\n`);
+          spill.appendBytes(`${key}.bytes`, head, bytes, 2, bytes.length - 2);
+        }
+        spill.flush();
+        expect(spill.lines(`${key}.bytes`)).toEqual(spill.lines(`${key}.text`));
+      }),
+      { numRuns: 200 },
+    );
+  } finally {
+    spill.remove();
   }
 });

@@ -1,0 +1,85 @@
+/**
+ * Where a usage row goes before it is checked: its msisdn and bill month,
+ * read from the few fields that name them.
+ */
+import { billMonthOf, dayOf, monthOfDay, parseMonth, parseTimestamp } from "@billing/rating";
+import { MSISDN } from "./row-parsers.js";
+
+/** The msisdn and bill month of a row, from its fields at `indexes` (columnIndexes of the file's kind), if both are valid. */
+export type Route = (
+  fields: readonly string[],
+  indexes: readonly number[],
+) => { msisdn: string; billMonth: string } | undefined;
+
+/**
+ * A Route on a quote-free row as bytes (readCsv's onFieldBytes): what the
+ * Route gives for the row decoded, or undefined to have it decoded. Fields
+ * are read as Latin-1, which for the ASCII a valid msisdn, time or month
+ * holds is UTF-8 too; any other byte fails the check either way.
+ */
+export type ByteRoute = (
+  bytes: Buffer,
+  starts: Int32Array,
+  indexes: readonly number[],
+) => { msisdn: string; billMonth: string } | undefined;
+
+function fieldText(bytes: Buffer, starts: Int32Array, index: number): string {
+  return bytes.toString("latin1", starts[index] as number, (starts[index + 1] as number) - 1);
+}
+
+/** The field as MSISDN accepts it (1 then 10 digits), else undefined. */
+function msisdnAt(bytes: Buffer, starts: Int32Array, index: number): string | undefined {
+  const start = starts[index] as number;
+  const end = (starts[index + 1] as number) - 1;
+  if (end - start !== 11 || bytes[start] !== 0x31) return undefined;
+  for (let i = start + 1; i < end; i++) {
+    const c = bytes[i] as number;
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  return bytes.toString("latin1", start, end);
+}
+
+export const cdrRoute: Route = (fields, indexes) => {
+  const msisdn = fields[indexes[1] as number] ?? "";
+  if (!MSISDN.test(msisdn)) return undefined;
+  const startMs = parseTimestamp(fields[indexes[5] as number] ?? "");
+  return startMs === undefined ? undefined : { msisdn, billMonth: billMonthOf(startMs) };
+};
+
+/** cdrRoute on bytes; bill months are remembered by day, as every row makes one. */
+export function cdrByteRoute(): ByteRoute {
+  const months = new Map<number, string>();
+  return (bytes, starts, indexes) => {
+    const msisdn = msisdnAt(bytes, starts, indexes[1] as number);
+    if (msisdn === undefined) return undefined;
+    const startMs = parseTimestamp(fieldText(bytes, starts, indexes[5] as number));
+    if (startMs === undefined) return undefined;
+    const day = dayOf(startMs);
+    let billMonth = months.get(day);
+    if (billMonth === undefined) {
+      billMonth = monthOfDay(day);
+      months.set(day, billMonth);
+    }
+    return { msisdn, billMonth };
+  };
+}
+
+export const billRoute: Route = (fields, indexes) => {
+  const billMonth = fields[indexes[0] as number] ?? "";
+  const msisdn = fields[indexes[1] as number] ?? "";
+  return parseMonth(billMonth) && MSISDN.test(msisdn) ? { msisdn, billMonth } : undefined;
+};
+
+/** billRoute on bytes; the valid bill months are remembered. */
+export function billByteRoute(): ByteRoute {
+  const valid = new Set<string>();
+  return (bytes, starts, indexes) => {
+    const billMonth = fieldText(bytes, starts, indexes[0] as number);
+    if (!valid.has(billMonth)) {
+      if (!parseMonth(billMonth)) return undefined;
+      valid.add(billMonth);
+    }
+    const msisdn = msisdnAt(bytes, starts, indexes[1] as number);
+    return msisdn === undefined ? undefined : { msisdn, billMonth };
+  };
+}
