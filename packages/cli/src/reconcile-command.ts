@@ -6,6 +6,8 @@ import { EXIT } from "./exit-codes.js";
 import type { Io } from "./io.js";
 import { progressBar } from "./progress.js";
 
+const SPLIT_READING_BYTES = 1 << 20;
+
 export interface ReconcileArgs {
   readonly in: string;
   readonly out: string;
@@ -31,6 +33,9 @@ export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<num
       // A worker thread on the server only: PGlite's own memory is in this
       // process, and a worker's copy of the reference data took a 2M-CDR run past 1 GB.
       threads: database.kind === "postgres" ? Math.max(1, availableParallelism() - 1) : 0,
+      // A file of a megabyte or more is read in two halves at once on two cores; the reader of
+      // the second takes no reference data, so it fits the embedded database's memory too.
+      ...(availableParallelism() > 1 && { splitReading: { minBytes: SPLIT_READING_BYTES } }),
       ...(args.shard ? { shard: args.shard } : {}),
     });
     progress.stop();

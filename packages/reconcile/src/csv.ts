@@ -1,4 +1,5 @@
 import { createReadStream, type WriteStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import Papa from "papaparse";
@@ -30,6 +31,19 @@ export interface CsvReading {
    */
   readonly onFieldBytes?: (bytes: Buffer, starts: Int32Array, line: number) => boolean;
   readonly onBytes?: (bytesRead: number) => void;
+  /** Only the bytes of the file up to here (a record boundary); the file's end when not given. */
+  readonly end?: number;
+  /** The rest of a file from a record boundary on, whose header and line end were read before it (filePart). */
+  readonly part?: CsvPart;
+}
+
+/** Where a part of a file starts, with what a reader of the part cannot see: the file's header, line end and line count so far. */
+export interface CsvPart {
+  readonly start: number;
+  readonly header: readonly string[];
+  readonly newline: string;
+  /** The line number of the part's first record (the header being line 1). */
+  readonly firstLine: number;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -51,13 +65,20 @@ type Take = (fields: string[], raw: string) => undefined | Promise<void>;
  */
 export async function readCsv(reading: CsvReading): Promise<number> {
   const { file, required } = reading;
+  const { part } = reading;
   let header: readonly string[] | null = null;
   let rows = 0;
-  const input = createReadStream(reading.path, { highWaterMark: CHUNK_BYTES });
+  /** The line number of the last record read. */
+  let line = part ? part.firstLine - 1 : 1;
+  const input = createReadStream(reading.path, {
+    highWaterMark: CHUNK_BYTES,
+    ...(part && { start: part.start }),
+    ...(reading.end !== undefined && { end: reading.end - 1 }),
+  });
   const counted = () => {
     rows += 1;
     if (reading.onBytes && rows % 5000 === 0) reading.onBytes(input.bytesRead);
-    return rows + 1;
+    return ++line;
   };
   const take: Take = (fields, raw) => {
     if (header === null) {
@@ -91,14 +112,21 @@ export async function readCsv(reading: CsvReading): Promise<number> {
     }
     if (n !== width) return false;
     starts[width] = end + 1;
-    if (!onFieldBytes(bytes, starts, rows + 2)) return false;
+    if (!onFieldBytes(bytes, starts, line + 1)) return false;
     counted();
     return true;
   };
   try {
+    if (part) {
+      header = part.header;
+      reading.onHeader?.(header);
+    }
     const decoder = new StringDecoder("utf8");
     const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    await (onFieldBytes ? splitBytes(chunks, decoder, take, takeBytes) : splitText(chunks, decoder, take));
+    const newline = part?.newline;
+    await (onFieldBytes
+      ? splitBytes(chunks, decoder, take, takeBytes, newline)
+      : splitText(chunks, decoder, take, newline));
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError("unreadable_input", `${file}: ${(error as Error).message}`);
@@ -111,8 +139,12 @@ export async function readCsv(reading: CsvReading): Promise<number> {
 }
 
 /** Records split on line ends and commas, as text, while the file holds no quote; the rest by parseRest. */
-async function splitText(chunks: AsyncIterator<Buffer>, decoder: StringDecoder, take: Take): Promise<void> {
-  let newline: string | undefined;
+async function splitText(
+  chunks: AsyncIterator<Buffer>,
+  decoder: StringDecoder,
+  take: Take,
+  newline?: string,
+): Promise<void> {
   let text = "";
   for (;;) {
     const next = await chunks.next();
@@ -145,8 +177,8 @@ async function splitBytes(
   decoder: StringDecoder,
   take: Take,
   takeBytes: (bytes: Buffer, start: number, end: number) => boolean,
+  newline?: string,
 ): Promise<void> {
-  let newline: string | undefined;
   let rest: Buffer = Buffer.alloc(0);
   const record = (bytes: Buffer, start: number, end: number) => {
     if (takeBytes(bytes, start, end)) return undefined;
@@ -173,8 +205,48 @@ async function splitBytes(
   }
 }
 
+/**
+ * Where to cut a file for two readers: after the first line end past its
+ * middle, if the file holds at least `minBytes` and no quote up to there, so
+ * that each line end before the cut ends a record. The first reader reads up
+ * to `end`, the second the part (with the header, line end and line numbers
+ * the first one sees). Undefined when the file is not cut.
+ */
+export async function halves(path: string, minBytes: number): Promise<{ end: number; part: CsvPart } | undefined> {
+  const handle = await open(path);
+  try {
+    const { size } = await handle.stat();
+    if (size < minBytes) return undefined;
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    const read = async (at: number) => buffer.subarray(0, (await handle.read(buffer, 0, CHUNK_BYTES, at)).bytesRead);
+    let bytes = await read(0);
+    const newline = guessLineEnd(bytes.toString("utf8"));
+    const lineEnd = Buffer.from(newline);
+    const headerEnd = bytes.indexOf(lineEnd);
+    if (headerEnd < 0 || bytes.subarray(0, headerEnd).includes(QUOTE)) return undefined;
+    const header = bytes.toString("utf8", 0, headerEnd).split(",");
+    const middle = Math.floor(size / 2);
+    // Chunks overlap by a line end less one byte, so that one across their border is found whole, once.
+    const step = CHUNK_BYTES - lineEnd.length + 1;
+    let records = 0;
+    for (let at = 0; at < size; at += step, bytes = await read(at)) {
+      if (bytes.includes(QUOTE)) return undefined;
+      const last = at + step >= size ? bytes.length : step;
+      for (let i = bytes.indexOf(lineEnd); i >= 0 && i < last; i = bytes.indexOf(lineEnd, i + lineEnd.length)) {
+        records += 1;
+        const start = at + i + lineEnd.length;
+        if (at + i >= middle)
+          return start < size ? { end: start, part: { start, header, newline, firstLine: records + 1 } } : undefined;
+      }
+    }
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** papaparse's guess of a file's line end from its first chunk: \n, \r\n or \r. */
-function guessLineEnd(firstChunk: string): string {
+export function guessLineEnd(firstChunk: string): string {
   const text = firstChunk.slice(0, CHUNK_BYTES).replace(/"[\s\S]*?"/g, "");
   const r = text.split("\r");
   const n = text.split("\n");

@@ -1,7 +1,7 @@
 import type { UsageRecord } from "@billing/rating";
-import { type SpilledInput, spilledRow, spillKey } from "./ingest.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { BILL_COLUMNS, CDR_COLUMNS, parseBillRow, parseCdrRow, rowOf } from "./row-parsers.js";
+import { type SpilledInput, spilledLines, spilledRow, spillKey } from "./spill-usage.js";
 import { byItemThenOccurrence, byStartThenId, type StoredBillLine, type StoredRecord } from "./stored-usage.js";
 
 /** A CDR this run delivered: the stored record, its JSON text as stored, and the record to rate. */
@@ -43,8 +43,8 @@ export function readRange(input: SpilledInput, billMonth: string, range: number)
     return delivered;
   };
   // Spill files are appended in file and line order, so each list is in it too.
-  for (const line of input.spill.lines(spillKey("cdr", billMonth, range))) entry(line).cdrs.push(line);
-  for (const line of input.spill.lines(spillKey("bill", billMonth, range))) entry(line).bills.push(line);
+  for (const line of spilledLines(input, spillKey("cdr", billMonth, range))) entry(line).cdrs.push(line);
+  for (const line of spilledLines(input, spillKey("bill", billMonth, range))) entry(line).bills.push(line);
   return byMsisdn;
 }
 

@@ -4,20 +4,12 @@ import type { BillingDatabase } from "@billing/db";
 import pLimit from "p-limit";
 import { type ChunkRaters, chunkRaters } from "./chunk-raters.js";
 import { readRange } from "./delivered.js";
-import {
-  clearEarlierAttempt,
-  countFor,
-  type FileCount,
-  loadCatalogue,
-  loadSubscribers,
-  loadSubscriptions,
-  type SpilledInput,
-  spillUsage,
-} from "./ingest.js";
+import { clearEarlierAttempt, loadCatalogue, loadSubscribers, loadSubscriptions } from "./ingest.js";
 import { findInputs, inputDigests } from "./inputs.js";
 import { accountFor } from "./ledger.js";
 import { CREDIT_HEADER, CsvOutput, creditFields, DISCREPANCY_HEADER, discrepancyFields } from "./outputs.js";
 import { QuarantineSink } from "./quarantine.js";
+import { countFor, type FileCount } from "./read-rows.js";
 import {
   type ChunkResult,
   directoryOf,
@@ -27,6 +19,7 @@ import {
 } from "./reconcile-months.js";
 import { ReportTotals, renderReport } from "./report.js";
 import { formatShard, type Shard, WHOLE_RUN } from "./shard.js";
+import { removeSpills, type SpilledInput, type SplitReading, spillUsage } from "./spill-usage.js";
 import { buildSummary, RunTotals, type Summary } from "./summary.js";
 
 export interface ReconcileOptions {
@@ -40,6 +33,8 @@ export interface ReconcileOptions {
   readonly now?: () => Date;
   /** Bytes of CDR and bill input per msisdn range, the part of the input held in memory at once (RANGE_INPUT_BYTES). */
   readonly rangeBytes?: number;
+  /** Usage files read in two halves at once (see SplitReading); none is when not given. */
+  readonly splitReading?: SplitReading;
   /** Worker threads that rate chunks while this thread reads and writes; 0 (the default) rates on this thread. */
   readonly threads?: number;
   /** Subscribers per chunk: the unit rated, diffed and written to the ledger in one transaction. */
@@ -205,7 +200,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     const periods = await loadSubscribers(ingest);
     const subscriptions = await loadSubscriptions(ingest);
     lap("reference_data");
-    const spilled = await spillUsage(ingest, periods.keys(), totalBytes, options.rangeBytes);
+    const spilled = await spillUsage(ingest, periods.keys(), totalBytes, options.rangeBytes, options.splitReading);
     lap("read_usage");
     let reconciled: Awaited<ReturnType<typeof reconcileMonths>>;
     let quarantineByReason: Map<string, number>;
@@ -234,7 +229,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       lap("rate_diff_credit");
       quarantineByReason = await quarantine.writeCsv(join(options.outDir, "quarantine.csv"));
     } finally {
-      spilled.spill.remove();
+      removeSpills(spilled);
     }
     const { months, totals, report } = reconciled;
 

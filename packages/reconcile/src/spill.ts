@@ -39,12 +39,25 @@ export function removeAbandonedSpills(dir = tmpdir()): void {
  * run on the host if this one is killed first.
  */
 export class SpillFiles {
-  private readonly dir: string;
   private readonly open = new Map<string, { fd: number; bytes: Buffer; used: number }>();
+  private readonly written: Set<string>;
 
-  constructor() {
+  /** A new folder; or, given one, the files that another thread of this process spilled there (`keys`), to read. */
+  constructor(
+    readonly dir = SpillFiles.newFolder(),
+    keys: readonly string[] = [],
+  ) {
+    this.written = new Set(keys);
+  }
+
+  private static newFolder(): string {
     removeAbandonedSpills();
-    this.dir = mkdtempSync(join(tmpdir(), `${hostPrefix()}${process.pid}-`));
+    return mkdtempSync(join(tmpdir(), `${hostPrefix()}${process.pid}-`));
+  }
+
+  /** The keys appended to. */
+  keys(): string[] {
+    return [...this.written];
   }
 
   /**
@@ -79,6 +92,7 @@ export class SpillFiles {
     if (!file) {
       file = { fd: openSync(join(this.dir, key), "a"), bytes: Buffer.allocUnsafe(BUFFER_BYTES), used: 0 };
       this.open.set(key, file);
+      this.written.add(key);
     }
     if (bytes > file.bytes.length - file.used) {
       this.write(file);
@@ -87,9 +101,13 @@ export class SpillFiles {
     return file;
   }
 
-  /** Writes out what is buffered; call before reading. */
+  /** Writes out what is buffered and closes the files (appending again reopens one); call before reading. */
   flush(): void {
-    for (const file of this.open.values()) this.write(file);
+    for (const file of this.open.values()) {
+      this.write(file);
+      closeSync(file.fd);
+    }
+    this.open.clear();
   }
 
   private write(file: { fd: number; bytes: Buffer; used: number }): void {
@@ -99,7 +117,7 @@ export class SpillFiles {
 
   /** The lines of one key, in the order appended (none when nothing was). */
   lines(key: string): string[] {
-    if (!this.open.has(key)) return [];
+    if (!this.written.has(key)) return [];
     const text = readFileSync(join(this.dir, key), "utf8");
     const lines = text.split("\n");
     lines.pop();
@@ -120,12 +138,14 @@ export class SpillFiles {
  */
 export class MsisdnRanges {
   /** `starts[i]` is the first msisdn of range i + 1. */
-  private readonly starts: string[];
+  constructor(readonly starts: readonly string[]) {}
 
-  constructor(sortedMsisdns: readonly string[], count: number) {
-    this.starts = [];
+  /** `count` ranges (fewer when there are fewer msisdns) of about equal numbers of `sortedMsisdns`. */
+  static evenly(sortedMsisdns: readonly string[], count: number): MsisdnRanges {
+    const starts: string[] = [];
     const n = Math.min(count, sortedMsisdns.length);
-    for (let i = 1; i < n; i++) this.starts.push(sortedMsisdns[Math.floor((i * sortedMsisdns.length) / n)] as string);
+    for (let i = 1; i < n; i++) starts.push(sortedMsisdns[Math.floor((i * sortedMsisdns.length) / n)] as string);
+    return new MsisdnRanges(starts);
   }
 
   get count(): number {

@@ -1,7 +1,7 @@
 import { formatCents } from "@billing/rating";
 import { DISCREPANCY_CLASSES, type Discrepancy, type DiscrepancyClass } from "./diff.js";
-import type { FileCount } from "./ingest.js";
 import type { OverCredited, PlannedCredit } from "./ledger.js";
+import type { FileCount } from "./read-rows.js";
 
 /** Running totals of a run, turned into summary.json at the end. */
 export class RunTotals {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import Papa from "papaparse";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CsvEntry, readCsv } from "../src/csv.js";
+import { type CsvEntry, halves, readCsv } from "../src/csv.js";
 
 const dir = mkdtempSync(join(tmpdir(), "csv-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -136,4 +136,63 @@ describe("readCsv", () => {
       );
     },
   );
+
+  /** The entries of a file read whole, and read in two halves (halves), the second before the first. */
+  async function wholeAndHalves(text: string, way: "text" | "bytes", minBytes: number) {
+    const path = join(dir, `f${files++}.csv`);
+    writeFileSync(path, text);
+    const entries = async (span: { end?: number; part?: NonNullable<Awaited<ReturnType<typeof halves>>>["part"] }) => {
+      const got: CsvEntry[] = [];
+      await readCsv({
+        path,
+        file: "f.csv",
+        required: [],
+        onEntry: (e) => {
+          got.push(e);
+          return undefined;
+        },
+        ...(way === "bytes" && {
+          onFieldBytes: (bytes: Buffer, starts: Int32Array, line: number) => {
+            got.push({ line, fields: [], raw: bytes.toString("utf8", starts[0], (starts.at(-1) as number) - 1) });
+            return true;
+          },
+        }),
+        ...span,
+      });
+      return got.map((e) => [e.line, e.raw]);
+    };
+    const whole = await entries({}).catch(() => "refused");
+    const cut = await halves(path, minBytes);
+    if (!cut) return { whole, cut };
+    const second = await entries({ part: cut.part });
+    const first = await entries({ end: cut.end });
+    return { whole, cut, halves: [...first, ...second] };
+  }
+
+  it.each(["text", "bytes"] as const)("reads a file in two halves as it reads it whole (%s)", async (way) => {
+    await fc.assert(
+      fc.asyncProperty(csvText, async (text) => {
+        const got = await wholeAndHalves(`h,i\n${text}`, way, 0);
+        if (got.cut) expect(got.halves).toEqual(got.whole);
+        // A file is cut only before its first quote, after the header, and not at its end.
+        if (got.cut) expect(`h,i\n${text}`.slice(0, got.cut.end)).not.toContain('"');
+      }),
+      { numRuns: 400 },
+    );
+    const lines = (end: string) => Array.from({ length: 150_000 }, (_, i) => `${i},x${"y".repeat(i % 23)}`).join(end);
+    for (const end of ["\n", "\r\n"]) {
+      const got = await wholeAndHalves(`h,i${end}${lines(end)}${end}`, way, 1 << 20);
+      expect(got.cut?.part.newline).toBe(end);
+      expect(got.halves).toEqual(got.whole);
+    }
+    // A CRLF across the border of the first two chunks (1 MiB) is one line end, counted once.
+    const head = `h,i\r\n${lines("\r\n").slice(0, 100_000)}\r\n`;
+    const border = `${head}a,${"x".repeat((1 << 20) - head.length - 3)}\r\n${lines("\r\n")}\r\n`;
+    expect(border.indexOf("\r\n", head.length)).toBe((1 << 20) - 1);
+    const across = await wholeAndHalves(border, way, 1 << 20);
+    expect(across.cut).toBeDefined();
+    expect(across.halves).toEqual(across.whole);
+    expect((await wholeAndHalves(`h,i\n${lines("\n")}\n`, way, 10 << 20)).cut).toBeUndefined();
+    expect((await wholeAndHalves(`h,i\n"a",b\n${lines("\n")}\n`, way, 0)).cut).toBeUndefined();
+  });
 });

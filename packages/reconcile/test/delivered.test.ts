@@ -110,7 +110,7 @@ describe("msisdn ranges", () => {
         fc.array(msisdn),
         (subscribers, count, others) => {
           const sorted = [...subscribers].sort();
-          const ranges = new MsisdnRanges(sorted, count);
+          const ranges = MsisdnRanges.evenly(sorted, count);
           expect(ranges.count).toBe(Math.max(1, Math.min(count, sorted.length)));
           const all = [...sorted, ...others].sort();
           const of = all.map((m) => ranges.rangeOf(m));

@@ -1,0 +1,346 @@
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { type CsvPart, halves } from "./csv.js";
+import { InputError } from "./errors.js";
+import type { IngestContext } from "./ingest.js";
+import type { QuarantineEntry } from "./quarantine.js";
+import { addCounts, countFor, type FileCount, quarantineRow, type ReadContext, readRows } from "./read-rows.js";
+import { type ByteRoute, billByteRoute, billRoute, cdrByteRoute, cdrRoute, type Route } from "./routes.js";
+import { BILL_COLUMNS, CDR_COLUMNS, type Parsed, parseBillRow, parseCdrRow, type Row, rowOf } from "./row-parsers.js";
+import { inShard } from "./shard.js";
+import { MsisdnRanges, RANGE_INPUT_BYTES, SpillFiles } from "./spill.js";
+
+/**
+ * Spilled lines, one per row: `msisdn TAB file index TAB line TAB row`, the
+ * row as read (see spilledRow). Rows are only routed here, by msisdn and
+ * bill month; they are checked whole when rated, on the rating thread. A
+ * file read in two parts (halves) leaves its second part's lines in a spill
+ * of their own; spilledLines puts the lines of a key back in file and line order.
+ */
+export interface SpilledInput {
+  /** This thread's spill, then those of the parts read by others. */
+  readonly spills: SpillFiles[];
+  readonly ranges: MsisdnRanges;
+  /** The msisdns with CDRs or bill lines in this run, by bill month. */
+  readonly msisdns: Map<string, Set<string>>;
+  /** Where CDR_COLUMNS and BILL_COLUMNS are in each CDR and bill file, by file index. */
+  readonly cdrColumns: number[][];
+  readonly billColumns: number[][];
+}
+
+export type UsageKindName = "cdr" | "bill";
+
+export function spillKey(kind: UsageKindName, billMonth: string, range: number): string {
+  return `${billMonth}.${range}.${kind}`;
+}
+
+/** A row as spilled: `R` and the record when it splits on commas into its fields, else `J` and JSON [record, fields]. */
+export function spilledRow(text: string): { raw: string; fields: readonly string[] } {
+  if (text[0] === "R") {
+    const raw = text.slice(1);
+    return { raw, fields: raw.split(",") };
+  }
+  const [raw, fields] = JSON.parse(text.slice(1)) as [string, string[]];
+  return { raw, fields };
+}
+
+function spillRow(raw: string, fields: readonly string[]): string {
+  return raw.includes('"') || raw.includes("\n") ? `J${JSON.stringify([raw, fields])}` : `R${raw}`;
+}
+
+/** Where a spilled line was read: file index × 2³² + line, an order of file, then line. */
+function positionOf(spilled: string): number {
+  const fileAt = spilled.indexOf("\t") + 1;
+  const lineAt = spilled.indexOf("\t", fileAt) + 1;
+  const fileSeq = Number(spilled.slice(fileAt, lineAt - 1));
+  return fileSeq * 2 ** 32 + Number(spilled.slice(lineAt, spilled.indexOf("\t", lineAt)));
+}
+
+/** Two lists of spilled lines, each in file and line order, as one in that order. */
+function merge(a: string[], b: string[]): string[] {
+  if (a.length === 0 || b.length === 0 || positionOf(a.at(-1) as string) < positionOf(b[0] as string))
+    return a.concat(b);
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  let pa = positionOf(a[0] as string);
+  let pb = positionOf(b[0] as string);
+  while (i < a.length && j < b.length) {
+    if (pa < pb) {
+      out.push(a[i++] as string);
+      if (i < a.length) pa = positionOf(a[i] as string);
+    } else {
+      out.push(b[j++] as string);
+      if (j < b.length) pb = positionOf(b[j] as string);
+    }
+  }
+  return out.concat(a.slice(i), b.slice(j));
+}
+
+/** The spilled lines of a key, in file and line order. */
+export function spilledLines(input: SpilledInput, key: string): string[] {
+  return input.spills.reduce<string[]>((lines, spill) => merge(lines, spill.lines(key)), []);
+}
+
+export function removeSpills(input: SpilledInput): void {
+  for (const spill of input.spills) spill.remove();
+}
+
+/** How rows of one kind of usage file are read: its columns, its routes and its full check. */
+interface UsageKind {
+  readonly columns: readonly string[];
+  readonly route: Route;
+  readonly byteRoute: () => ByteRoute;
+  readonly parse: (row: Row) => Parsed<unknown>;
+}
+
+const USAGE: Record<UsageKindName, UsageKind> = {
+  cdr: { columns: CDR_COLUMNS, route: cdrRoute, byteRoute: cdrByteRoute, parse: parseCdrRow },
+  bill: { columns: BILL_COLUMNS, route: billRoute, byteRoute: billByteRoute, parse: parseBillRow },
+};
+
+/** Where one reader of a usage file spills it. */
+export interface SpillTarget {
+  readonly spill: SpillFiles;
+  readonly ranges: MsisdnRanges;
+  readonly msisdns: Map<string, Set<string>>;
+  /** Where the kind's columns are in each file, by file index: set from the header. */
+  readonly columns: number[][];
+}
+
+/** What one reader reads of a file: all of it, up to `end`, or the part from `part` on (halves). */
+export interface FileSpan {
+  readonly end?: number;
+  readonly part?: CsvPart;
+}
+
+/**
+ * Streams a usage file (CDRs or bills), or a span of it, into the spill
+ * files: every row is counted; one of another share counted apart; one with
+ * a valid msisdn and bill month appended, as read, to the file of its bill
+ * month and msisdn range; any other quarantined with the reason its full
+ * check gives. Most rows are routed and copied as bytes, never decoded (ByteRoute).
+ */
+export async function spillFile(
+  ctx: ReadContext,
+  target: SpillTarget,
+  kind: UsageKindName,
+  fileSeq: number,
+  file: string,
+  span: FileSpan = {},
+): Promise<void> {
+  const { columns, route, parse } = USAGE[kind];
+  const byteRoute = USAGE[kind].byteRoute();
+  const count = countFor(ctx, file);
+  const keysOf = new Map<string, string[]>();
+  /** The spill file of a routed row, or undefined when the row is another share's. */
+  const keyOf = (to: { msisdn: string; billMonth: string }): string | undefined => {
+    if (!inShard(to.msisdn, ctx.shard)) {
+      count.otherShards += 1;
+      return undefined;
+    }
+    let seen = target.msisdns.get(to.billMonth);
+    if (!seen) {
+      seen = new Set();
+      target.msisdns.set(to.billMonth, seen);
+    }
+    seen.add(to.msisdn);
+    const range = target.ranges.rangeOf(to.msisdn);
+    let keys = keysOf.get(to.billMonth);
+    if (!keys) {
+      keys = [];
+      keysOf.set(to.billMonth, keys);
+    }
+    // The same string each time: SpillFiles finds its file faster by a string it has hashed.
+    keys[range] ??= spillKey(kind, to.billMonth, range);
+    return keys[range];
+  };
+  const onRow = (fields: readonly string[], indexes: readonly number[], entry: { line: number; raw: string }) => {
+    const to = route(fields, indexes);
+    if (!to) {
+      const row = rowOf(fields, columns, indexes);
+      const result = parse(row);
+      if (result.ok) throw new Error(`${file} line ${entry.line}: a valid row without msisdn and bill month`);
+      return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, row);
+    }
+    const key = keyOf(to);
+    if (key !== undefined)
+      target.spill.append(key, `${to.msisdn}\t${fileSeq}\t${entry.line}\t${spillRow(entry.raw, fields)}\n`);
+    return undefined;
+  };
+  const onFieldBytes = (bytes: Buffer, starts: Int32Array, indexes: readonly number[], line: number) => {
+    const to = byteRoute(bytes, starts, indexes);
+    if (!to) return false;
+    const key = keyOf(to);
+    // As spillRow writes a row without quotes or line feeds: `R` and the row as read.
+    const end = (starts[starts.length - 1] as number) - 1;
+    if (key !== undefined)
+      target.spill.appendBytes(key, `${to.msisdn}\t${fileSeq}\t${line}\tR`, bytes, starts[0] as number, end);
+    return true;
+  };
+  await readRows(ctx, file, {
+    columns,
+    onRow,
+    onHeader: (indexes) => {
+      target.columns[fileSeq] = [...indexes];
+    },
+    onFieldBytes,
+    ...span,
+  });
+}
+
+/** What a spill worker (spill-worker.ts) is started with. */
+export interface SpillPartData {
+  readonly dir: string;
+  readonly kind: UsageKindName;
+  readonly fileSeq: number;
+  readonly file: string;
+  readonly part: CsvPart;
+  readonly shard: ReadContext["shard"];
+  readonly rangeStarts: readonly string[];
+}
+
+/** What a spill worker posts: progress, malformed rows as it finds them, and at the end its spill or why it failed. */
+export type SpillPartMessage =
+  | { readonly bytes: number }
+  | { readonly quarantined: readonly QuarantineEntry[] }
+  | {
+      readonly done: {
+        readonly dir: string;
+        readonly keys: readonly string[];
+        readonly count: FileCount;
+        readonly msisdns: readonly (readonly [billMonth: string, msisdns: readonly string[]])[];
+      };
+    }
+  | { readonly failed: { readonly message: string; readonly code?: InputError["code"] } };
+
+/** How usage files are read: those of at least `minBytes` in two halves at once, the second on a worker thread unless `inline`. */
+export interface SplitReading {
+  readonly minBytes: number;
+  readonly inline?: boolean;
+}
+
+/**
+ * Reads the second part of a file into a spill of its own, on a worker
+ * thread, or after the first on this one when `inline`. The worker takes no
+ * reference data: only the routes, the share and the msisdn ranges.
+ */
+async function spillPart(
+  ctx: IngestContext,
+  input: SpilledInput,
+  data: SpillPartData,
+  inline: boolean,
+): Promise<() => Promise<void>> {
+  const target = (spill: SpillFiles, msisdns: Map<string, Set<string>>): SpillTarget => ({
+    spill,
+    ranges: input.ranges,
+    msisdns,
+    columns: [],
+  });
+  if (inline) {
+    return async () => {
+      const spill = new SpillFiles();
+      input.spills.push(spill);
+      await spillFile(ctx, target(spill, input.msisdns), data.kind, data.fileSeq, data.file, { part: data.part });
+      spill.flush();
+    };
+  }
+  const worker = new Worker(new URL("./spill-worker.js", import.meta.url), { workerData: data });
+  let quarantined = Promise.resolve();
+  const finished = new Promise<void>((resolve, reject) => {
+    worker.on("message", (message: SpillPartMessage) => {
+      if ("bytes" in message) ctx.onBytes?.(data.file, message.bytes);
+      else if ("quarantined" in message) {
+        quarantined = quarantined.then(async () => {
+          for (const entry of message.quarantined) await ctx.quarantine.add(entry);
+        });
+      } else if ("done" in message) {
+        const { dir, keys, count, msisdns } = message.done;
+        input.spills.push(new SpillFiles(dir, keys));
+        addCounts(countFor(ctx, data.file), count);
+        for (const [month, list] of msisdns) {
+          const seen = input.msisdns.get(month) ?? new Set();
+          for (const m of list) seen.add(m);
+          input.msisdns.set(month, seen);
+        }
+        resolve();
+      } else {
+        const { message: text, code } = message.failed;
+        reject(code ? new InputError(code, text) : new Error(text));
+      }
+    });
+    worker.on("error", reject);
+    worker.on("exit", (code) => reject(new Error(`the reader of ${data.file} stopped (exit code ${code})`)));
+  });
+  return async () => {
+    try {
+      await finished;
+      await quarantined;
+    } finally {
+      await worker.terminate();
+    }
+  };
+}
+
+/**
+ * Reads the CDR and bill files of the run (`inputBytes` in all) into spill
+ * files, split into enough msisdn ranges that each range's input is about
+ * `rangeBytes`. Memory holds one chunk of a file at a time. With `split`, a
+ * large file is read in two halves at once, the second on a worker thread:
+ * the second core was idle while this one read.
+ */
+export async function spillUsage(
+  ctx: IngestContext,
+  subscribers: Iterable<string>,
+  inputBytes: number,
+  rangeBytes = RANGE_INPUT_BYTES,
+  split?: SplitReading,
+): Promise<SpilledInput> {
+  const mine = [...subscribers].filter((m) => inShard(m, ctx.shard)).sort();
+  const ranges = MsisdnRanges.evenly(mine, Math.ceil(inputBytes / ctx.shard.count / rangeBytes));
+  const spill = new SpillFiles();
+  const input: SpilledInput = { spills: [spill], ranges, msisdns: new Map(), cdrColumns: [], billColumns: [] };
+  try {
+    const files: [UsageKindName, readonly string[]][] = [
+      ["cdr", ctx.inputs.cdrs],
+      ["bill", ctx.inputs.bills],
+    ];
+    for (const [kind, names] of files) {
+      const target = { spill, ranges, msisdns: input.msisdns, columns: input[`${kind}Columns`] };
+      for (const [fileSeq, file] of names.entries()) {
+        const cut = split ? await halves(join(ctx.inputs.dir, file), split.minBytes) : undefined;
+        if (!cut) {
+          await spillFile(ctx, target, kind, fileSeq, file);
+          continue;
+        }
+        // Progress adds what the two readers have read.
+        const read = [0, 0];
+        const progress = (i: number) => (_: string, bytes: number) => {
+          read[i] = bytes;
+          ctx.onBytes?.(file, (read[0] as number) + (read[1] as number));
+        };
+        const data = {
+          dir: ctx.inputs.dir,
+          kind,
+          fileSeq,
+          file,
+          part: cut.part,
+          shard: ctx.shard,
+          rangeStarts: ranges.starts,
+        };
+        const second = await spillPart({ ...ctx, onBytes: progress(1) }, input, data, split?.inline ?? false);
+        const first = spillFile({ ...ctx, onBytes: progress(0) }, target, kind, fileSeq, file, { end: cut.end });
+        // Both are awaited, so that a failed one never leaves the other running unwatched.
+        const [a, b] = await Promise.allSettled([first, split?.inline ? first.then(second) : second()]);
+        for (const outcome of [a, b]) if (outcome.status === "rejected") throw outcome.reason;
+      }
+    }
+    spill.flush();
+    // Rating reads what was quarantined; the rows of the last batch must be there too.
+    await ctx.quarantine.flush();
+    return input;
+  } catch (error) {
+    removeSpills(input);
+    throw error;
+  }
+}
