@@ -189,7 +189,7 @@ export async function spillFile(
   });
 }
 
-/** What a spill worker (spill-worker.ts) is started with. */
+/** What a spill worker (spill-worker.ts) is asked to read: the second half of a file. */
 export interface SpillPartData {
   readonly dir: string;
   readonly kind: UsageKindName;
@@ -220,65 +220,96 @@ export interface SplitReading {
   readonly inline?: boolean;
 }
 
-/**
- * Reads the second part of a file into a spill of its own, on a worker
- * thread, or after the first on this one when `inline`. The worker takes no
- * reference data: only the routes, the share and the msisdn ranges.
- */
-async function spillPart(
-  ctx: IngestContext,
-  input: SpilledInput,
-  data: SpillPartData,
-  inline: boolean,
-): Promise<() => Promise<void>> {
-  const target = (spill: SpillFiles, msisdns: Map<string, Set<string>>): SpillTarget => ({
-    spill,
-    ranges: input.ranges,
-    msisdns,
-    columns: [],
-  });
-  if (inline) {
-    return async () => {
+/** Reads the second halves of files into spills of their own. */
+interface PartReader {
+  /** Starts reading a second half; the promise it returns ends the reading. */
+  start(ctx: ReadContext & Pick<IngestContext, "quarantine">, data: SpillPartData): () => Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A PartReader on this thread: each second half is read after its first (for tests, which run the sources). */
+function inlineParts(input: SpilledInput): PartReader {
+  return {
+    start: (ctx, data) => async () => {
       const spill = new SpillFiles();
       input.spills.push(spill);
-      await spillFile(ctx, target(spill, input.msisdns), data.kind, data.fileSeq, data.file, { part: data.part });
+      const target = { spill, ranges: input.ranges, msisdns: input.msisdns, columns: [] };
+      await spillFile(ctx, target, data.kind, data.fileSeq, data.file, { part: data.part });
       spill.flush();
-    };
-  }
-  const worker = new Worker(new URL("./spill-worker.js", import.meta.url), { workerData: data });
-  let quarantined = Promise.resolve();
-  const finished = new Promise<void>((resolve, reject) => {
-    worker.on("message", (message: SpillPartMessage) => {
-      if ("bytes" in message) ctx.onBytes?.(data.file, message.bytes);
-      else if ("quarantined" in message) {
-        quarantined = quarantined.then(async () => {
-          for (const entry of message.quarantined) await ctx.quarantine.add(entry);
-        });
-      } else if ("done" in message) {
-        const { dir, keys, count, msisdns } = message.done;
-        input.spills.push(new SpillFiles(dir, keys));
-        addCounts(countFor(ctx, data.file), count);
-        for (const [month, list] of msisdns) {
-          const seen = input.msisdns.get(month) ?? new Set();
-          for (const m of list) seen.add(m);
-          input.msisdns.set(month, seen);
-        }
-        resolve();
-      } else {
-        const { message: text, code } = message.failed;
-        reject(code ? new InputError(code, text) : new Error(text));
+    },
+    close: async () => {},
+  };
+}
+
+/**
+ * A PartReader on one worker thread (spill-worker.ts), started at the first
+ * second half (some 80 ms) and kept for the next ones, one at a time. It
+ * takes no reference data: only the routes, the share and the msisdn ranges.
+ */
+function workerParts(input: SpilledInput): PartReader {
+  let worker: Worker | undefined;
+  let current:
+    | {
+        ctx: Parameters<PartReader["start"]>[0];
+        data: SpillPartData;
+        quarantined: Promise<void>;
+        settle: (error?: unknown) => void;
       }
-    });
-    worker.on("error", reject);
-    worker.on("exit", (code) => reject(new Error(`the reader of ${data.file} stopped (exit code ${code})`)));
-  });
-  return async () => {
-    try {
-      await finished;
-      await quarantined;
-    } finally {
-      await worker.terminate();
+    | undefined;
+  const onMessage = (message: SpillPartMessage) => {
+    if (!current) return;
+    const { ctx, data } = current;
+    if ("bytes" in message) ctx.onBytes?.(data.file, message.bytes);
+    else if ("quarantined" in message) {
+      current.quarantined = current.quarantined.then(async () => {
+        for (const entry of message.quarantined) await ctx.quarantine.add(entry);
+      });
+    } else if ("done" in message) {
+      const { dir, keys, count, msisdns } = message.done;
+      input.spills.push(new SpillFiles(dir, keys));
+      addCounts(countFor(ctx, data.file), count);
+      for (const [month, list] of msisdns) {
+        const seen = input.msisdns.get(month) ?? new Set();
+        for (const m of list) seen.add(m);
+        input.msisdns.set(month, seen);
+      }
+      current.settle();
+    } else {
+      const { message: text, code } = message.failed;
+      current.settle(code ? new InputError(code, text) : new Error(text));
     }
+  };
+  const open = () => {
+    const started = new Worker(new URL("./spill-worker.js", import.meta.url));
+    started.on("message", onMessage);
+    started.on("error", (error) => current?.settle(error));
+    started.on("exit", (code) => current?.settle(new Error(`the usage reader thread stopped (exit code ${code})`)));
+    return started;
+  };
+  return {
+    start(ctx, data) {
+      worker ??= open();
+      const finished = new Promise<void>((resolve, reject) => {
+        current = {
+          ctx,
+          data,
+          quarantined: Promise.resolve(),
+          settle: (error) => (error === undefined ? resolve() : reject(error)),
+        };
+      });
+      worker.postMessage(data);
+      return async () => {
+        try {
+          await finished;
+          await current?.quarantined;
+        } finally {
+          current = undefined;
+        }
+      };
+    },
+    close: async () => {
+      await worker?.terminate();
+    },
   };
 }
 
@@ -300,6 +331,7 @@ export async function spillUsage(
   const ranges = MsisdnRanges.evenly(mine, Math.ceil(inputBytes / ctx.shard.count / rangeBytes));
   const spill = new SpillFiles();
   const input: SpilledInput = { spills: [spill], ranges, msisdns: new Map(), cdrColumns: [], billColumns: [] };
+  const parts = split?.inline ? inlineParts(input) : workerParts(input);
   try {
     const files: [UsageKindName, readonly string[]][] = [
       ["cdr", ctx.inputs.cdrs],
@@ -328,7 +360,7 @@ export async function spillUsage(
           shard: ctx.shard,
           rangeStarts: ranges.starts,
         };
-        const second = await spillPart({ ...ctx, onBytes: progress(1) }, input, data, split?.inline ?? false);
+        const second = parts.start({ ...ctx, onBytes: progress(1) }, data);
         const first = spillFile({ ...ctx, onBytes: progress(0) }, target, kind, fileSeq, file, { end: cut.end });
         // Both are awaited, so that a failed one never leaves the other running unwatched.
         const [a, b] = await Promise.allSettled([first, split?.inline ? first.then(second) : second()]);
@@ -342,5 +374,7 @@ export async function spillUsage(
   } catch (error) {
     removeSpills(input);
     throw error;
+  } finally {
+    await parts.close();
   }
 }
