@@ -33,7 +33,7 @@ export interface CsvReading {
   readonly onBytes?: (bytesRead: number) => void;
   /** Only the bytes of the file up to here (a record boundary); the file's end when not given. */
   readonly end?: number;
-  /** The rest of a file from a record boundary on, whose header and line end were read before it (filePart). */
+  /** The rest of a file from a record boundary on, whose header and line end were read before it (halves). */
   readonly part?: CsvPart;
 }
 
@@ -61,11 +61,11 @@ type Take = (fields: string[], raw: string) => undefined | Promise<void>;
  * quote on, papaparse parses the rest (quoted fields may hold commas, quotes
  * and line ends). Both read lines as papaparse does, its line end guessed
  * from the first chunk (a property test holds the two equal); splitting
- * quote-free lines here took a fifth of papaparse's time.
+ * quote-free lines here took a fifth of papaparse's time. Given `end` or
+ * `part`, only that span of the file is read (halves).
  */
 export async function readCsv(reading: CsvReading): Promise<number> {
-  const { file, required } = reading;
-  const { part } = reading;
+  const { file, required, part } = reading;
   let header: readonly string[] | null = null;
   let rows = 0;
   /** The line number of the last record read. */
@@ -213,7 +213,9 @@ async function splitBytes(
  * the first one sees). Undefined when the file is not cut.
  */
 export async function halves(path: string, minBytes: number): Promise<{ end: number; part: CsvPart } | undefined> {
-  const handle = await open(path);
+  // A file that cannot be opened is read whole, by a reader that says why it cannot.
+  const handle = await open(path).catch(() => undefined);
+  if (!handle) return undefined;
   try {
     const { size } = await handle.stat();
     if (size < minBytes) return undefined;

@@ -223,7 +223,7 @@ export interface SplitReading {
 /** Reads the second halves of files into spills of their own. */
 interface PartReader {
   /** Starts reading a second half; the promise it returns ends the reading. */
-  start(ctx: ReadContext & Pick<IngestContext, "quarantine">, data: SpillPartData): () => Promise<void>;
+  start(ctx: ReadContext, data: SpillPartData): () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -250,7 +250,7 @@ function workerParts(input: SpilledInput): PartReader {
   let worker: Worker | undefined;
   let current:
     | {
-        ctx: Parameters<PartReader["start"]>[0];
+        ctx: ReadContext;
         data: SpillPartData;
         quarantined: Promise<void>;
         settle: (error?: unknown) => void;
@@ -283,7 +283,10 @@ function workerParts(input: SpilledInput): PartReader {
     const started = new Worker(new URL("./spill-worker.js", import.meta.url));
     started.on("message", onMessage);
     started.on("error", (error) => current?.settle(error));
-    started.on("exit", (code) => current?.settle(new Error(`the usage reader thread stopped (exit code ${code})`)));
+    started.on("exit", (code) => {
+      worker = undefined;
+      current?.settle(new Error(`the usage reader thread stopped (exit code ${code})`));
+    });
     return started;
   };
   return {
