@@ -202,7 +202,7 @@ export interface SpillPartData {
 
 /** What a spill worker posts: progress, malformed rows as it finds them, and at the end its spill or why it failed. */
 export type SpillPartMessage =
-  | { readonly bytes: number }
+  | { readonly bytes: number; readonly rows: number }
   | { readonly quarantined: readonly QuarantineEntry[] }
   | {
       readonly done: {
@@ -253,21 +253,26 @@ function workerParts(input: SpilledInput): PartReader {
         ctx: ReadContext;
         data: SpillPartData;
         quarantined: Promise<void>;
+        /** Rows the worker has read so far, counted already (for progress). */
+        rows: number;
         settle: (error?: unknown) => void;
       }
     | undefined;
   const onMessage = (message: SpillPartMessage) => {
     if (!current) return;
     const { ctx, data } = current;
-    if ("bytes" in message) ctx.onBytes?.(data.file, message.bytes);
-    else if ("quarantined" in message) {
+    if ("bytes" in message) {
+      countFor(ctx, data.file).read += message.rows - current.rows;
+      current.rows = message.rows;
+      ctx.onBytes?.(data.file, message.bytes);
+    } else if ("quarantined" in message) {
       current.quarantined = current.quarantined.then(async () => {
         for (const entry of message.quarantined) await ctx.quarantine.add(entry);
       });
     } else if ("done" in message) {
       const { dir, keys, count, msisdns } = message.done;
       input.spills.push(new SpillFiles(dir, keys));
-      addCounts(countFor(ctx, data.file), count);
+      addCounts(countFor(ctx, data.file), { ...count, read: count.read - current.rows });
       for (const [month, list] of msisdns) {
         const seen = input.msisdns.get(month) ?? new Set();
         for (const m of list) seen.add(m);
@@ -297,6 +302,7 @@ function workerParts(input: SpilledInput): PartReader {
           ctx,
           data,
           quarantined: Promise.resolve(),
+          rows: 0,
           settle: (error) => (error === undefined ? resolve() : reject(error)),
         };
       });

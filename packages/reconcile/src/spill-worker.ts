@@ -35,7 +35,7 @@ async function readPart(data: SpillPartData): Promise<void> {
           },
         },
         counts,
-        onBytes: (_, bytes) => post({ bytes }),
+        onBytes: (file, bytes) => post({ bytes, rows: countFor({ counts }, file).read }),
       },
       { spill, ranges: new MsisdnRanges(data.rangeStarts), msisdns, columns: [] },
       data.kind,
