@@ -14,7 +14,13 @@ export type CsvEntry =
   | { readonly line: number; readonly fields: readonly string[]; readonly raw: string }
   | { readonly line: number; readonly fields: null; readonly raw: string; readonly reason: string };
 
-export interface CsvReading {
+/** What of a file a reader reads: all of it, up to `end` (a record boundary), or the part from `part` on (halves). */
+export interface FileSpan {
+  readonly end?: number;
+  readonly part?: CsvPart;
+}
+
+export interface CsvReading extends FileSpan {
   readonly path: string;
   /** The file's name in errors and entries. */
   readonly file: string;
@@ -31,13 +37,9 @@ export interface CsvReading {
    */
   readonly onFieldBytes?: (bytes: Buffer, starts: Int32Array, line: number) => boolean;
   readonly onBytes?: (bytesRead: number) => void;
-  /** Only the bytes of the file up to here (a record boundary); the file's end when not given. */
-  readonly end?: number;
-  /** The rest of a file from a record boundary on, whose header and line end were read before it (halves). */
-  readonly part?: CsvPart;
 }
 
-/** Where a part of a file starts, with what a reader of the part cannot see: the file's header, line end and line count so far. */
+/** Where the rest of a file starts, at a record boundary, with what a reader of it cannot see: the file's header, line end and line count so far. */
 export interface CsvPart {
   readonly start: number;
   readonly header: readonly string[];
@@ -123,10 +125,7 @@ export async function readCsv(reading: CsvReading): Promise<number> {
     }
     const decoder = new StringDecoder("utf8");
     const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const newline = part?.newline;
-    await (onFieldBytes
-      ? splitBytes(chunks, decoder, take, takeBytes, newline)
-      : splitText(chunks, decoder, take, newline));
+    await splitBytes(chunks, decoder, take, takeBytes, part?.newline);
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError("unreadable_input", `${file}: ${(error as Error).message}`);
@@ -138,39 +137,11 @@ export async function readCsv(reading: CsvReading): Promise<number> {
   return rows;
 }
 
-/** Records split on line ends and commas, as text, while the file holds no quote; the rest by parseRest. */
-async function splitText(
-  chunks: AsyncIterator<Buffer>,
-  decoder: StringDecoder,
-  take: Take,
-  newline?: string,
-): Promise<void> {
-  let text = "";
-  for (;;) {
-    const next = await chunks.next();
-    text += next.done ? decoder.end() : decoder.write(next.value);
-    newline ??= guessLineEnd(text);
-    if (text.includes('"')) return parseRest(text, chunks, decoder, newline, take);
-    let at = 0;
-    for (let end = text.indexOf(newline, at); end >= 0; end = text.indexOf(newline, at)) {
-      const raw = text.slice(at, end);
-      at = end + newline.length;
-      const pending = take(raw.split(","), raw);
-      if (pending) await pending;
-    }
-    text = text.slice(at);
-    if (next.done) {
-      // As papaparse: a last record that is empty (the file ends with a line end) is no record.
-      if (text !== "") await take(text.split(","), text);
-      return;
-    }
-  }
-}
-
 /**
- * As splitText, on bytes: each record goes to `takeBytes` first, and is
- * decoded only if that does not take it; from the first chunk holding a
- * quote on, the rest goes to parseRest. Most records are never decoded.
+ * Records split on line ends while the file holds no quote, on bytes: each
+ * goes to `takeBytes` first, and is decoded and split on commas only if that
+ * does not take it. From the first chunk holding a quote on, the rest goes
+ * to parseRest.
  */
 async function splitBytes(
   chunks: AsyncIterator<Buffer>,

@@ -1,7 +1,7 @@
 import type { UsageRecord } from "@billing/rating";
 import type { QuarantineEntry } from "./quarantine.js";
 import { BILL_COLUMNS, CDR_COLUMNS, parseBillRow, parseCdrRow, rowOf } from "./row-parsers.js";
-import { type SpilledInput, spilledLines, spilledRow, spillKey } from "./spill-usage.js";
+import { type SpilledInput, spilledFields, spilledLines, spilledRow, spillKey } from "./spill-usage.js";
 import { byItemThenOccurrence, byStartThenId, type StoredBillLine, type StoredRecord } from "./stored-usage.js";
 
 /** A CDR this run delivered: the stored record, its JSON text as stored, and the record to rate. */
@@ -46,19 +46,6 @@ export function readRange(input: SpilledInput, billMonth: string, range: number)
   for (const line of spilledLines(input, spillKey("cdr", billMonth, range))) entry(line).cdrs.push(line);
   for (const line of spilledLines(input, spillKey("bill", billMonth, range))) entry(line).bills.push(line);
   return byMsisdn;
-}
-
-/** A spilled line's msisdn, file index, line, and the rest after them. */
-function spilledFields(spilled: string): { msisdn: string; fileSeq: number; line: number; rest: string } {
-  const fileAt = spilled.indexOf("\t") + 1;
-  const lineAt = spilled.indexOf("\t", fileAt) + 1;
-  const restAt = spilled.indexOf("\t", lineAt) + 1;
-  return {
-    msisdn: spilled.slice(0, fileAt - 1),
-    fileSeq: Number(spilled.slice(fileAt, lineAt - 1)),
-    line: Number(spilled.slice(lineAt, restAt - 1)),
-    rest: spilled.slice(restAt),
-  };
 }
 
 /** Where a run reads its delivery: the file names and column indexes (columnIndexes) by file index, and the run. */

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type CsvPart, readCsv } from "./csv.js";
+import { type FileSpan, readCsv } from "./csv.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { columnIndexes, MSISDN, type Row } from "./row-parsers.js";
 import { inShard, type Shard } from "./shard.js";
@@ -72,7 +72,7 @@ export function quarantineRow(
   });
 }
 
-export interface RowReading {
+export interface RowReading extends FileSpan {
   readonly columns: readonly string[];
   readonly onRow: (
     fields: readonly string[],
@@ -82,9 +82,6 @@ export interface RowReading {
   readonly onHeader?: (indexes: readonly number[]) => void;
   /** A row as bytes (readCsv's onFieldBytes) with where `columns` are; returns whether it took it. */
   readonly onFieldBytes?: (bytes: Buffer, starts: Int32Array, indexes: readonly number[], line: number) => boolean;
-  /** Only part of the file: up to `end`, or from `part` on (readCsv). */
-  readonly end?: number;
-  readonly part?: CsvPart;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { type CsvPart, halves } from "./csv.js";
+import { type CsvPart, type FileSpan, halves } from "./csv.js";
 import { InputError } from "./errors.js";
 import type { IngestContext } from "./ingest.js";
 import type { QuarantineEntry } from "./quarantine.js";
@@ -8,7 +8,7 @@ import { addCounts, countFor, type FileCount, quarantineRow, type ReadContext, r
 import { type ByteRoute, billByteRoute, billRoute, cdrByteRoute, cdrRoute, type Route } from "./routes.js";
 import { BILL_COLUMNS, CDR_COLUMNS, type Parsed, parseBillRow, parseCdrRow, type Row, rowOf } from "./row-parsers.js";
 import { inShard } from "./shard.js";
-import { MsisdnRanges, RANGE_INPUT_BYTES, SpillFiles } from "./spill.js";
+import { MsisdnRanges, RANGE_INPUT_BYTES, removeAbandonedSpills, SpillFiles } from "./spill.js";
 
 /**
  * Spilled lines, one per row: `msisdn TAB file index TAB line TAB row`, the
@@ -48,12 +48,28 @@ function spillRow(raw: string, fields: readonly string[]): string {
   return raw.includes('"') || raw.includes("\n") ? `J${JSON.stringify([raw, fields])}` : `R${raw}`;
 }
 
-/** Where a spilled line was read: file index × 2³² + line, an order of file, then line. */
-function positionOf(spilled: string): number {
+/** The head of a spilled line: the row's msisdn, file index and line, each followed by a tab (spilledFields reads it back). */
+function spillHead(msisdn: string, fileSeq: number, line: number): string {
+  return `${msisdn}\t${fileSeq}\t${line}\t`;
+}
+
+/** A spilled line's msisdn, file index, line, and the rest after them (the row as spilled, spilledRow). */
+export function spilledFields(spilled: string): { msisdn: string; fileSeq: number; line: number; rest: string } {
   const fileAt = spilled.indexOf("\t") + 1;
   const lineAt = spilled.indexOf("\t", fileAt) + 1;
-  const fileSeq = Number(spilled.slice(fileAt, lineAt - 1));
-  return fileSeq * 2 ** 32 + Number(spilled.slice(lineAt, spilled.indexOf("\t", lineAt)));
+  const restAt = spilled.indexOf("\t", lineAt) + 1;
+  return {
+    msisdn: spilled.slice(0, fileAt - 1),
+    fileSeq: Number(spilled.slice(fileAt, lineAt - 1)),
+    line: Number(spilled.slice(lineAt, restAt - 1)),
+    rest: spilled.slice(restAt),
+  };
+}
+
+/** Where a spilled line was read: file index × 2³² + line, an order of file, then line. */
+function positionOf(spilled: string): number {
+  const { fileSeq, line } = spilledFields(spilled);
+  return fileSeq * 2 ** 32 + line;
 }
 
 /** Two lists of spilled lines, each in file and line order, as one in that order. */
@@ -79,7 +95,8 @@ function merge(a: string[], b: string[]): string[] {
 
 /** The spilled lines of a key, in file and line order. */
 export function spilledLines(input: SpilledInput, key: string): string[] {
-  return input.spills.reduce<string[]>((lines, spill) => merge(lines, spill.lines(key)), []);
+  const [first, ...others] = input.spills as [SpillFiles, ...SpillFiles[]];
+  return others.reduce((lines, spill) => merge(lines, spill.lines(key)), first.lines(key));
 }
 
 export function removeSpills(input: SpilledInput): void {
@@ -106,12 +123,6 @@ export interface SpillTarget {
   readonly msisdns: Map<string, Set<string>>;
   /** Where the kind's columns are in each file, by file index: set from the header. */
   readonly columns: number[][];
-}
-
-/** What one reader reads of a file: all of it, up to `end`, or the part from `part` on (halves). */
-export interface FileSpan {
-  readonly end?: number;
-  readonly part?: CsvPart;
 }
 
 /**
@@ -165,7 +176,7 @@ export async function spillFile(
     }
     const key = keyOf(to);
     if (key !== undefined)
-      target.spill.append(key, `${to.msisdn}\t${fileSeq}\t${entry.line}\t${spillRow(entry.raw, fields)}\n`);
+      target.spill.append(key, `${spillHead(to.msisdn, fileSeq, entry.line)}${spillRow(entry.raw, fields)}\n`);
     return undefined;
   };
   const onFieldBytes = (bytes: Buffer, starts: Int32Array, indexes: readonly number[], line: number) => {
@@ -175,7 +186,7 @@ export async function spillFile(
     // As spillRow writes a row without quotes or line feeds: `R` and the row as read.
     const end = (starts[starts.length - 1] as number) - 1;
     if (key !== undefined)
-      target.spill.appendBytes(key, `${to.msisdn}\t${fileSeq}\t${line}\tR`, bytes, starts[0] as number, end);
+      target.spill.appendBytes(key, `${spillHead(to.msisdn, fileSeq, line)}R`, bytes, starts[0] as number, end);
     return true;
   };
   await readRows(ctx, file, {
@@ -338,6 +349,7 @@ export async function spillUsage(
 ): Promise<SpilledInput> {
   const mine = [...subscribers].filter((m) => inShard(m, ctx.shard)).sort();
   const ranges = MsisdnRanges.evenly(mine, Math.ceil(inputBytes / ctx.shard.count / rangeBytes));
+  removeAbandonedSpills();
   const spill = new SpillFiles();
   const input: SpilledInput = { spills: [spill], ranges, msisdns: new Map(), cdrColumns: [], billColumns: [] };
   const parts = split?.inline ? inlineParts(input) : workerParts(input);

@@ -51,7 +51,6 @@ export class SpillFiles {
   }
 
   private static newFolder(): string {
-    removeAbandonedSpills();
     return mkdtempSync(join(tmpdir(), `${hostPrefix()}${process.pid}-`));
   }
 
