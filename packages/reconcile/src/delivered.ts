@@ -1,7 +1,7 @@
 import type { UsageRecord } from "@billing/rating";
 import type { QuarantineEntry } from "./quarantine.js";
-import { BILL_COLUMNS, CDR_COLUMNS, parseBillRow, parseCdrRow, rowOf } from "./row-parsers.js";
-import { type SpilledInput, spilledFields, spilledLines, spilledRow, spillKey } from "./spill-usage.js";
+import { BILL_COLUMNS, CDR_COLUMNS, fieldText, parseBillFields, parseCdrFields } from "./row-parsers.js";
+import { type SpilledInput, spilledLines, spilledReader, spillKey } from "./spill-usage.js";
 import { byItemThenOccurrence, byStartThenId, type StoredBillLine, type StoredRecord } from "./stored-usage.js";
 
 /** A CDR this run delivered: the stored record, its JSON text as stored, and the record to rate. */
@@ -21,6 +21,8 @@ export interface Delivered {
   readonly cdrs: string[];
   readonly bills: string[];
 }
+
+const RECORD_ID = CDR_COLUMNS.indexOf("record_id");
 
 /** A delivered row repeating a record_id delivered before it in this run. */
 export interface RepeatedId {
@@ -71,14 +73,14 @@ export function deliveredRecords(
   const malformed: QuarantineEntry[] = [];
   const fileJson = from.files.map((f) => JSON.stringify(f));
   const runJson = JSON.stringify(from.runId);
+  const read = spilledReader(CDR_COLUMNS, from.columns);
   for (const spilled of lines) {
-    const { msisdn, fileSeq, line, rest } = spilledFields(spilled);
+    const { msisdn, fileSeq, line, raw, fields } = read(spilled);
     const file = from.files[fileSeq] as string;
-    const { raw, fields } = spilledRow(rest);
-    const row = rowOf(fields, CDR_COLUMNS, from.columns[fileSeq] as readonly number[]);
-    const parsed = parseCdrRow(row);
+    const parsed = parseCdrFields(fields);
     if (!parsed.ok) {
-      malformed.push({ file, line, reason: parsed.reason, raw, recordId: row.record_id || null, msisdn });
+      const recordId = fieldText(fields, RECORD_ID) || null;
+      malformed.push({ file, line, reason: parsed.reason, raw, recordId, msisdn });
       continue;
     }
     const r = parsed.value;
@@ -102,14 +104,33 @@ export function deliveredRecords(
       from.runId,
     ];
     // Built by hand, not by JSON.stringify of the record (twice the time): other_party and
-    // visited_area are digits (parseCdrRow), service and direction fixed words.
+    // visited_area are digits (parseCdrFields), service and direction fixed words.
     const direction = r.direction === null ? "null" : `"${r.direction}"`;
     const text =
-      `[${JSON.stringify(r.recordId)},"${r.service}",${direction},"${r.otherParty}",${r.startMs},${r.durationS},` +
-      `${r.bytesUp},${r.bytesDown},"${r.visitedArea}",${fileJson[fileSeq]},${line},${runJson}]`;
+      `[${jsonString(r.recordId)},"${r.service}",${direction},"${r.otherParty}",${integerText(r.startMs)},` +
+      `${r.durationS},${r.bytesUp},${r.bytesDown},"${r.visitedArea}",${fileJson[fileSeq]},${line},${runJson}]`;
     kept.push({ record, text, usage: r });
   }
   return { kept: kept.sort((a, b) => byStartThenId(a.record, b.record)), repeated, malformed };
+}
+
+/** JSON.stringify(text), without its cost (a third of building a record's text) for printable ASCII with no `"` or `\\`. */
+function jsonString(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
+
+/**
+ * String(n) for an integer; a start in ms (13 digits) is written as two
+ * numbers under 2³¹, which V8 writes some five times faster than one beyond it.
+ */
+function integerText(n: number): string {
+  if (n < 1e9 || n >= 1e15) return `${n}`;
+  const high = Math.floor(n / 1e6);
+  return `${high}${`${n - high * 1e6 + 1e6}`.slice(1)}`;
 }
 
 /** Stored records with a later delivery merged in: a record delivered again replaces the stored one. */
@@ -126,11 +147,11 @@ export function deliveredBill(
   const occurrences = new Map<string, number>();
   const lines: StoredBillLine[] = [];
   const malformed: QuarantineEntry[] = [];
+  const read = spilledReader(BILL_COLUMNS, from.columns);
   for (const text of spilled) {
-    const { msisdn, fileSeq, line, rest } = spilledFields(text);
+    const { msisdn, fileSeq, line, raw, fields } = read(text);
     const file = from.files[fileSeq] as string;
-    const { raw, fields } = spilledRow(rest);
-    const parsed = parseBillRow(rowOf(fields, BILL_COLUMNS, from.columns[fileSeq] as readonly number[]));
+    const parsed = parseBillFields(fields);
     if (!parsed.ok) {
       malformed.push({ file, line, reason: parsed.reason, raw, recordId: null, msisdn });
       continue;

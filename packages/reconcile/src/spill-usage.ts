@@ -6,13 +6,23 @@ import type { IngestContext } from "./ingest.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { addCounts, countFor, type FileCount, quarantineRow, type ReadContext, readRows } from "./read-rows.js";
 import { type ByteRoute, billByteRoute, billRoute, cdrByteRoute, cdrRoute, type Route } from "./routes.js";
-import { BILL_COLUMNS, CDR_COLUMNS, type Parsed, parseBillRow, parseCdrRow, type Row, rowOf } from "./row-parsers.js";
+import {
+  BILL_COLUMNS,
+  CDR_COLUMNS,
+  type FieldSpans,
+  type Parsed,
+  parseBillRow,
+  parseCdrRow,
+  type Row,
+  rowOf,
+  spansOfRow,
+} from "./row-parsers.js";
 import { inShard } from "./shard.js";
 import { MsisdnRanges, RANGE_INPUT_BYTES, removeAbandonedSpills, SpillFiles } from "./spill.js";
 
 /**
  * Spilled lines, one per row: `msisdn TAB file index TAB line TAB row`, the
- * row as read (see spilledRow). Rows are only routed here, by msisdn and
+ * row as read (see spillRow). Rows are only routed here, by msisdn and
  * bill month; they are checked whole when rated, on the rating thread. A
  * file read in two parts (halves) leaves its second part's lines in a spill
  * of their own; spilledLines puts the lines of a key back in file and line order.
@@ -34,27 +44,63 @@ export function spillKey(kind: UsageKindName, billMonth: string, range: number):
   return `${billMonth}.${range}.${kind}`;
 }
 
-/** A row as spilled: `R` and the record when it splits on commas into its fields, else `J` and JSON [record, fields]. */
-export function spilledRow(text: string): { raw: string; fields: readonly string[] } {
-  if (text[0] === "R") {
-    const raw = text.slice(1);
-    return { raw, fields: raw.split(",") };
-  }
-  const [raw, fields] = JSON.parse(text.slice(1)) as [string, string[]];
-  return { raw, fields };
+/** A spilled line read back (spilledReader). */
+export interface SpilledRecord {
+  readonly msisdn: string;
+  readonly fileSeq: number;
+  readonly line: number;
+  /** The row as read. */
+  readonly raw: string;
+  /** The row's fields for the reader's columns; reused by the reader's next line. */
+  readonly fields: FieldSpans;
 }
 
+/**
+ * Reads back spilled lines of one kind of file, given the kind's columns
+ * and where they are in each file (columnIndexes, by file index). A row
+ * spilled as read (`R`, see spillRow) is cut at its commas where it lies,
+ * into spans of the line; a `J` row is read from its JSON [record, fields].
+ */
+export function spilledReader(
+  columns: readonly string[],
+  indexesByFile: readonly (readonly number[])[],
+): (spilled: string) => SpilledRecord {
+  const starts = new Int32Array(columns.length);
+  const ends = new Int32Array(columns.length);
+  const fieldStarts: number[] = [];
+  return (spilled) => {
+    const { msisdn, fileSeq, line, restAt } = spilledFields(spilled);
+    const indexes = indexesByFile[fileSeq] as readonly number[];
+    if (spilled.charCodeAt(restAt) !== 0x52 /* R */) {
+      const [raw, values] = JSON.parse(spilled.slice(restAt + 1)) as [string, string[]];
+      return { msisdn, fileSeq, line, raw, fields: spansOfRow(rowOf(values, columns, indexes), columns) };
+    }
+    const rowAt = restAt + 1;
+    fieldStarts.length = 0;
+    for (let at = rowAt; at > 0; at = spilled.indexOf(",", at) + 1) fieldStarts.push(at);
+    fieldStarts.push(spilled.length + 1);
+    for (let c = 0; c < columns.length; c++) {
+      const i = indexes[c] as number;
+      const present = i >= 0 && i + 1 < fieldStarts.length;
+      starts[c] = present ? (fieldStarts[i] as number) : 0;
+      ends[c] = present ? (fieldStarts[i + 1] as number) - 1 : 0;
+    }
+    return { msisdn, fileSeq, line, raw: spilled.slice(rowAt), fields: { text: spilled, starts, ends } };
+  };
+}
+
+/** A row as spilled: `R` and the record when it splits on commas into its fields, else `J` and JSON [record, fields]. */
 function spillRow(raw: string, fields: readonly string[]): string {
   return raw.includes('"') || raw.includes("\n") ? `J${JSON.stringify([raw, fields])}` : `R${raw}`;
 }
 
-/** The head of a spilled line: the row's msisdn, file index and line, each followed by a tab (spilledFields reads it back). */
+/** The head of a spilled line: the row's msisdn, file index and line, each followed by a tab (spilledReader reads it back). */
 function spillHead(msisdn: string, fileSeq: number, line: number): string {
   return `${msisdn}\t${fileSeq}\t${line}\t`;
 }
 
-/** A spilled line's msisdn, file index, line, and the rest after them (the row as spilled, spilledRow). */
-export function spilledFields(spilled: string): { msisdn: string; fileSeq: number; line: number; rest: string } {
+/** A spilled line's msisdn, file index, line, and where the rest after them begins (the row as spilled, spillRow). */
+function spilledFields(spilled: string): { msisdn: string; fileSeq: number; line: number; restAt: number } {
   const fileAt = spilled.indexOf("\t") + 1;
   const lineAt = spilled.indexOf("\t", fileAt) + 1;
   const restAt = spilled.indexOf("\t", lineAt) + 1;
@@ -62,7 +108,7 @@ export function spilledFields(spilled: string): { msisdn: string; fileSeq: numbe
     msisdn: spilled.slice(0, fileAt - 1),
     fileSeq: Number(spilled.slice(fileAt, lineAt - 1)),
     line: Number(spilled.slice(lineAt, restAt - 1)),
-    rest: spilled.slice(restAt),
+    restAt,
   };
 }
 
