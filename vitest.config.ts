@@ -8,6 +8,7 @@ export default defineConfig({
     alias: {
       "@billing/rating": src("rating"),
       "@billing/db/testing": fileURLToPath(new URL("./packages/db/src/testing.ts", import.meta.url)),
+      "@billing/db/copy-text": fileURLToPath(new URL("./packages/db/src/copy-text.ts", import.meta.url)),
       "@billing/db": src("db"),
       "@billing/reconcile": src("reconcile"),
       "@billing/bill-query": src("bill-query"),

@@ -1,3 +1,4 @@
+export { copyRows, copyText } from "./copy-text.js";
 export { MigrationError, migrate } from "./migrations.js";
 export {
   type BillingDatabase,
@@ -7,5 +8,5 @@ export {
   DEFAULT_DATA_DIR,
   openDatabase,
 } from "./open.js";
-export { copyRows, inTransaction, type RawSession, type SqlValue } from "./raw.js";
+export { inTransaction, type RawSession, type SqlValue } from "./raw.js";
 export type * from "./schema.js";

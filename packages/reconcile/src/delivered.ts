@@ -4,10 +4,9 @@ import { BILL_COLUMNS, CDR_COLUMNS, fieldText, parseBillFields, parseCdrFields }
 import { type SpilledInput, spilledLines, spilledReader, spillKey } from "./spill-usage.js";
 import { byItemThenOccurrence, byStartThenId, type StoredBillLine, type StoredRecord } from "./stored-usage.js";
 
-/** A CDR this run delivered: the stored record, its JSON text as stored, and the record to rate. */
+/** A CDR this run delivered: the stored record and the record to rate. */
 export interface DeliveredCdr {
   readonly record: StoredRecord;
-  readonly text: string;
   readonly usage: UsageRecord;
 }
 
@@ -71,8 +70,6 @@ export function deliveredRecords(
   const kept: DeliveredCdr[] = [];
   const repeated: RepeatedId[] = [];
   const malformed: QuarantineEntry[] = [];
-  const fileJson = from.files.map((f) => JSON.stringify(f));
-  const runJson = JSON.stringify(from.runId);
   const read = spilledReader(CDR_COLUMNS, from.columns);
   for (const spilled of lines) {
     const { msisdn, fileSeq, line, raw, fields } = read(spilled);
@@ -103,34 +100,9 @@ export function deliveredRecords(
       line,
       from.runId,
     ];
-    // Built by hand, not by JSON.stringify of the record (twice the time): other_party and
-    // visited_area are digits (parseCdrFields), service and direction fixed words.
-    const direction = r.direction === null ? "null" : `"${r.direction}"`;
-    const text =
-      `[${jsonString(r.recordId)},"${r.service}",${direction},"${r.otherParty}",${integerText(r.startMs)},` +
-      `${r.durationS},${r.bytesUp},${r.bytesDown},"${r.visitedArea}",${fileJson[fileSeq]},${line},${runJson}]`;
-    kept.push({ record, text, usage: r });
+    kept.push({ record, usage: r });
   }
   return { kept: kept.sort((a, b) => byStartThenId(a.record, b.record)), repeated, malformed };
-}
-
-/** JSON.stringify(text), without its cost (a third of building a record's text) for printable ASCII with no `"` or `\\`. */
-function jsonString(text: string): string {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(text);
-  }
-  return `"${text}"`;
-}
-
-/**
- * String(n) for an integer; a start in ms (13 digits) is written as two
- * numbers under 2³¹, which V8 writes some five times faster than one beyond it.
- */
-function integerText(n: number): string {
-  if (n < 1e9 || n >= 1e15) return `${n}`;
-  const high = Math.floor(n / 1e6);
-  return `${high}${`${n - high * 1e6 + 1e6}`.slice(1)}`;
 }
 
 /** Stored records with a later delivery merged in: a record delivered again replaces the stored one. */

@@ -18,6 +18,7 @@ import {
   planCredits,
   type RefundKey,
 } from "./ledger.js";
+import { MonthRowsWriter } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
 
@@ -59,12 +60,18 @@ export interface ChunkInput {
   readonly quarantined: readonly { msisdn: string | null; record_id: string | null; reason: string }[];
 }
 
+/** Subscriber-months of usage_months to store: their msisdns, and their rows as COPY text (MonthRowsWriter). */
+export interface MonthRows {
+  readonly msisdns: readonly string[];
+  readonly rows: Uint8Array;
+}
+
 /** What rating a chunk produced, and what of this run's delivery to store. */
 export interface ChunkOutput {
-  /** Records JSON of subscriber-months stored for the first time. */
-  readonly fresh: [msisdn: string, records: string][];
-  /** Records JSON of stored subscriber-months with this run's delivery merged in. */
-  readonly merged: [msisdn: string, records: string][];
+  /** Subscriber-months stored for the first time. */
+  readonly fresh: MonthRows;
+  /** Stored subscriber-months with this run's delivery merged in. */
+  readonly merged: MonthRows;
   readonly itemsRated: number;
   readonly unratable: [status: string, count: number][];
   readonly discrepancies: Discrepancy[];
@@ -130,8 +137,8 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
   const billOf = new Map(input.bills);
   const ledgerBy = groupBy(input.ledger, (l) => l.msisdn);
   const quarantinedBy = groupBy(input.quarantined, (q) => q.msisdn as string);
-  const fresh: [string, string][] = [];
-  const merged: [string, string][] = [];
+  const fresh = new MonthRowsWriter();
+  const merged = new MonthRowsWriter();
   const discrepancies: Discrepancy[] = [];
   const planned: PlannedCredit[] = [];
   const overCredited: OverCredited[] = [];
@@ -159,13 +166,17 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
       for (const c of now.kept) deliveredIds.add(c.record[0]);
       if (stored === undefined) {
         usage = now.kept.map((c) => c.usage);
-        fresh.push([msisdn, `[${now.kept.map((c) => c.text).join(",")}]`]);
+        fresh.add(
+          billMonth,
+          msisdn,
+          now.kept.map((c) => c.record),
+        );
       } else {
         records = mergeRecords(
           records,
           now.kept.map((c) => c.record),
         );
-        merged.push([msisdn, JSON.stringify(records)]);
+        merged.add(billMonth, msisdn, records);
       }
     }
     const bill = JSON.parse(billOf.get(msisdn) ?? "[]") as StoredBillLine[];
@@ -207,8 +218,8 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
     noAccount.push(...plan.noAccount);
   }
   return {
-    fresh,
-    merged,
+    fresh: { msisdns: fresh.msisdns, rows: fresh.rows() },
+    merged: { msisdns: merged.msisdns, rows: merged.rows() },
     itemsRated,
     unratable: [...unratable],
     discrepancies,

@@ -5,8 +5,9 @@ import { type Delivered, deliveredBill, type RepeatedId } from "./delivered.js";
 import type { Discrepancy } from "./diff.js";
 import { accountFor, type OverCredited, type PlannedCredit } from "./ledger.js";
 import { issueCredits } from "./ledger-store.js";
+import { MonthRowsWriter } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
-import type { ChunkInput, ChunkOutput, ChunkRatingContext } from "./rate-chunk.js";
+import type { ChunkInput, ChunkOutput, ChunkRatingContext, MonthRows } from "./rate-chunk.js";
 import { inShard, type Shard } from "./shard.js";
 
 export { centsOf, directoryOf } from "./rate-chunk.js";
@@ -100,7 +101,7 @@ export async function reconcileChunk(
   msisdns: readonly string[],
   delivered: ReadonlyMap<string, Delivered>,
 ): Promise<ChunkResult> {
-  const bills = deliveredBills(ctx, msisdns, delivered);
+  const bills = deliveredBills(ctx, billMonth, msisdns, delivered);
   for (let attempt = 1; ; attempt++) {
     const { input, digests } = await readChunk(ctx, billMonth, msisdns, delivered, bills.json);
     const out = await raters.rate(input);
@@ -112,28 +113,32 @@ export async function reconcileChunk(
   }
 }
 
-/** The bills this run delivered for a chunk, as bill lines JSON by msisdn, and their malformed rows. */
+/** The bills this run delivered for a chunk: bill lines JSON by msisdn (to rate), the same as rows to store, and their malformed rows. */
 interface DeliveredBills {
   readonly json: readonly (readonly [msisdn: string, lines: string])[];
+  readonly rows: MonthRows;
   readonly malformed: readonly QuarantineEntry[];
 }
 
 function deliveredBills(
   ctx: MonthContext,
+  billMonth: string,
   msisdns: readonly string[],
   delivered: ReadonlyMap<string, Delivered>,
 ): DeliveredBills {
   const from = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId };
   const json: [string, string][] = [];
+  const rows = new MonthRowsWriter();
   const malformed: QuarantineEntry[] = [];
   for (const msisdn of msisdns) {
     const spilled = delivered.get(msisdn)?.bills ?? [];
     if (spilled.length === 0) continue;
     const bill = deliveredBill(spilled, from);
     json.push([msisdn, JSON.stringify(bill.lines)]);
+    rows.add(billMonth, msisdn, bill.lines);
     malformed.push(...bill.malformed);
   }
-  return { json, malformed };
+  return { json, rows: { msisdns: rows.msisdns, rows: rows.rows() }, malformed };
 }
 
 async function readChunk(
@@ -206,21 +211,15 @@ async function copyMonthRows(
   session: RawSession,
   table: "usage_months" | "bill_months",
   billMonth: string,
-  rows: readonly (readonly [msisdn: string, json: string])[],
+  rows: MonthRows,
   how: "add" | "replace",
 ): Promise<void> {
+  if (rows.msisdns.length === 0) return;
   if (how === "replace") {
-    await session.query(`DELETE FROM ${table} WHERE bill_month = $1 AND msisdn = ANY($2)`, [
-      billMonth,
-      rows.map(([m]) => m),
-    ]);
+    await session.query(`DELETE FROM ${table} WHERE bill_month = $1 AND msisdn = ANY($2)`, [billMonth, rows.msisdns]);
   }
   const column = table === "usage_months" ? "records" : "lines";
-  await session.copy(
-    table,
-    ["bill_month", "msisdn", column],
-    copyRows(rows.map(([msisdn, json]) => [billMonth, msisdn, json])),
-  );
+  await session.copy(table, ["bill_month", "msisdn", column], rows.rows);
 }
 
 async function storeChunk(
@@ -232,22 +231,20 @@ async function storeChunk(
   bills: DeliveredBills,
 ): Promise<ChunkResult> {
   const { billMonth, msisdns } = input;
-  if (out.fresh.length > 0) {
-    // A first delivery goes in only if the subscriber-month is still absent: a key stored meanwhile fails the COPY.
-    await copyMonthRows(session, "usage_months", billMonth, out.fresh, "add").catch((error) => {
-      throw isUniqueViolation(error) ? new StoredMeanwhile() : error;
-    });
-  }
-  if (out.merged.length > 0) {
+  // A first delivery goes in only if the subscriber-month is still absent: a key stored meanwhile fails the COPY.
+  await copyMonthRows(session, "usage_months", billMonth, out.fresh, "add").catch((error) => {
+    throw isUniqueViolation(error) ? new StoredMeanwhile() : error;
+  });
+  if (out.merged.msisdns.length > 0) {
     const locked = await session.query<{ msisdn: string; digest: string }>(
       `SELECT msisdn, md5(records) AS digest FROM usage_months
        WHERE bill_month = $1 AND msisdn = ANY($2) ORDER BY msisdn FOR UPDATE`,
-      [billMonth, out.merged.map(([m]) => m)],
+      [billMonth, out.merged.msisdns],
     );
     if (locked.some((row) => digests.get(row.msisdn) !== row.digest)) throw new StoredMeanwhile();
     await copyMonthRows(session, "usage_months", billMonth, out.merged, "replace");
   }
-  if (bills.json.length > 0) await copyMonthRows(session, "bill_months", billMonth, bills.json, "replace");
+  await copyMonthRows(session, "bill_months", billMonth, bills.rows, "replace");
   await storeDiscrepancies(session, ctx, billMonth, msisdns, out.discrepancies);
   const issued = await issueCredits(session, out.planned, {
     runId: ctx.runId,

@@ -1,0 +1,72 @@
+import { copyRows } from "@billing/db";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { MonthRowsWriter } from "../src/month-rows.js";
+
+/** Strings of what JSON and COPY escape, and of what UTF-8 encodes in more than a byte. */
+const text = fc.string({
+  unit: fc.constantFrom(
+    "a",
+    "7",
+    '"',
+    "\\",
+    "\t",
+    "\n",
+    "\r",
+    "\u0001",
+    "\u007f",
+    "\u00e9",
+    "\u4e2d",
+    "\ud800",
+    "\udc00",
+    "😀",
+  ),
+});
+const scalar = fc.oneof(
+  text,
+  fc.constant(null),
+  fc.integer({ min: -2_000_000_000_000, max: 4_102_444_800_000 }),
+  fc.constantFrom(0, -1, 9, 10, 99, 100, 999_999, 1_000_000, Number.MAX_SAFE_INTEGER, 2 ** 53, 1e21, 0.5, -0.25),
+);
+
+describe("subscriber-month rows written as bytes", () => {
+  it("are the UTF-8 of copyRows of the JSON of their elements", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(text, text, fc.array(fc.array(scalar, { maxLength: 12 }), { maxLength: 6 })), {
+          maxLength: 4,
+        }),
+        (rows) => {
+          const writer = new MonthRowsWriter();
+          for (const [month, msisdn, elements] of rows) writer.add(month, msisdn, elements);
+          const expected = copyRows(rows.map(([month, msisdn, elements]) => [month, msisdn, JSON.stringify(elements)]));
+          expect(Buffer.from(writer.rows())).toEqual(Buffer.from(expected, "utf8"));
+          expect(writer.msisdns).toEqual(rows.map(([, msisdn]) => msisdn));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("grow past their first buffer", () => {
+    const writer = new MonthRowsWriter();
+    const records = Array.from({ length: 3000 }, (_, i) => [
+      `C${i}`,
+      "voice",
+      "out",
+      "13900000000",
+      1_788_201_693_000 + i,
+      61,
+      0,
+      0,
+      "010",
+      "cdr-1.csv",
+      i + 2,
+      "run-1",
+    ]);
+    writer.add("2026-09", "13800000000", records);
+    expect(Buffer.from(writer.rows()).toString("utf8")).toBe(
+      copyRows([["2026-09", "13800000000", JSON.stringify(records)]]),
+    );
+  });
+});
