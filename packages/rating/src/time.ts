@@ -42,7 +42,6 @@ export function dayOfCivil(year: number, month: number, dayOfMonth: number): num
 }
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const MONTH_PATTERN = /^(\d{4})-(\d{2})$/;
 
 /** Day number of a `YYYY-MM-DD` date, or undefined when it is not a real date. */
 export function parseDate(text: string): number | undefined {
@@ -69,12 +68,12 @@ export interface MonthSpan {
   readonly days: number;
 }
 
+/** The span of a `YYYY-MM` month; read digit by digit, not by a regular expression: every bill line is checked. */
 export function parseMonth(text: string): MonthSpan | undefined {
-  const m = MONTH_PATTERN.exec(text);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  if (month < 1 || month > 12) return undefined;
+  if (text.length !== 7 || text.charCodeAt(4) !== 45) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  if (year < 0 || month < 1 || month > 12) return undefined;
   const days = daysInMonth(year, month);
   const firstDay = dayOfCivil(year, month, 1);
   return { month: text, firstDay, endDay: firstDay + days, days };

@@ -111,6 +111,38 @@ describe("time in the billing zone (UTC+8)", () => {
     );
   });
 
+  it("reads a month as /^(\\d{4})-(\\d{2})$/ with a month of 01-12 does", () => {
+    const reference = (text: string) => {
+      const m = /^(\d{4})-(\d{2})$/.exec(text);
+      const month = Number(m?.[2]);
+      return m && month >= 1 && month <= 12 ? { year: Number(m[1]), month } : undefined;
+    };
+    const char = fc.constantFrom("0", "1", "2", "9", "-", "/", ":", " ", "x", "٣");
+    const near = fc
+      .tuple(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 14 }),
+        fc.array(fc.tuple(fc.nat(8), char), { maxLength: 2 }),
+        fc.constantFrom("", "-", "0"),
+      )
+      .map(([year, month, edits, tail]) => {
+        const chars = [...`${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}`];
+        for (const [at, c] of edits) chars[at % chars.length] = c;
+        return chars.join("") + tail;
+      });
+    fc.assert(
+      fc.property(near, (text) => {
+        const span = parseMonth(text);
+        const expected = reference(text);
+        expect(
+          span === undefined ? undefined : { year: Number(text.slice(0, 4)), month: Number(text.slice(5)) },
+        ).toEqual(expected);
+        if (span && expected) expect(span.firstDay).toBe(dayOfCivil(expected.year, expected.month, 1));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it("months and dates", () => {
     expect(parseMonth("2026-02")?.days).toBe(28);
     expect(parseMonth("2028-02")?.days).toBe(29);
