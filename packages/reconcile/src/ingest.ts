@@ -98,8 +98,8 @@ async function upsertRows(
 
 /**
  * Reads subscribers.csv whole (one row per plan period; small beside the CDRs),
- * checks the rules across each msisdn's periods, stores them, and returns the
- * accepted periods by msisdn. Every subscriber is kept, not only this shard's:
+ * checks the rules across each msisdn's periods, and returns the accepted
+ * periods by msisdn (storeReferenceData stores them). Every subscriber is kept, not only this shard's:
  * VPMN membership needs the other party's group.
  */
 export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, PlanPeriod[]>> {
@@ -127,7 +127,32 @@ export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, P
   }
   refusedLines.sort((a, b) => a.line - b.line);
   for (const r of refusedLines) await quarantineRow(ctx, file, r.line, r.reason, r.raw, { msisdn: r.msisdn });
-  const rows = [...accepted.values()].flat().map((p) => ({
+  return accepted;
+}
+
+export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string, Subscription[]>> {
+  const bySubscriber = new Map<string, Subscription[]>();
+  const file = ctx.inputs.subscriptions;
+  if (!file) return bySubscriber;
+  await readParsed(ctx, file, SUBSCRIPTION_COLUMNS, parseSubscriptionRow, (subscription) => {
+    bySubscriber.set(subscription.msisdn, [...(bySubscriber.get(subscription.msisdn) ?? []), subscription]);
+    return undefined;
+  });
+  return bySubscriber;
+}
+
+/**
+ * Stores the accepted plan periods and the subscriptions (replay and the
+ * bill query read them; a run itself holds them in memory). The run does
+ * this while it reads the usage files: the server works while this thread
+ * reads, where before the thread waited for it (some 1.3 s of 50,000 subscribers).
+ */
+export async function storeReferenceData(
+  ctx: IngestContext,
+  periods: ReadonlyMap<string, readonly PlanPeriod[]>,
+  subscriptions: ReadonlyMap<string, readonly Subscription[]>,
+): Promise<void> {
+  const rows = [...periods.values()].flat().map((p) => ({
     msisdn: p.msisdn,
     account_id: p.accountId,
     plan_id: p.planId,
@@ -144,24 +169,12 @@ export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, P
     ["msisdn", "active_from"],
     ["account_id", "plan_id", "active_to", "home_area", "vpmn_group", "payment"],
   );
-  return accepted;
-}
-
-export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string, Subscription[]>> {
-  const bySubscriber = new Map<string, Subscription[]>();
-  const file = ctx.inputs.subscriptions;
-  if (!file) return bySubscriber;
-  const rows: Subscription[] = [];
-  await readParsed(ctx, file, SUBSCRIPTION_COLUMNS, parseSubscriptionRow, (subscription) => {
-    rows.push(subscription);
-    bySubscriber.set(subscription.msisdn, [...(bySubscriber.get(subscription.msisdn) ?? []), subscription]);
-    return undefined;
-  });
   const t = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  // By msisdn, each one's in file order: of rows repeating a key, the last in the file still stands.
   await upsertRows(
     ctx,
     "subscriptions",
-    rows.map((s) => ({
+    [...subscriptions.values()].flat().map((s) => ({
       msisdn: s.msisdn,
       product_id: s.productId,
       ordered_at: t(s.orderedMs),
@@ -171,7 +184,6 @@ export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string,
     ["msisdn", "product_id", "ordered_at"],
     ["confirmed_at", "cancelled_at"],
   );
-  return bySubscriber;
 }
 
 /** Drops what an earlier attempt of this share of the run quarantined: this attempt quarantines again. */

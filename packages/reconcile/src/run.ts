@@ -4,7 +4,13 @@ import type { BillingDatabase } from "@billing/db";
 import pLimit from "p-limit";
 import { type ChunkRaters, chunkRaters } from "./chunk-raters.js";
 import { readRange } from "./delivered.js";
-import { clearEarlierAttempt, loadCatalogue, loadSubscribers, loadSubscriptions } from "./ingest.js";
+import {
+  clearEarlierAttempt,
+  loadCatalogue,
+  loadSubscribers,
+  loadSubscriptions,
+  storeReferenceData,
+} from "./ingest.js";
 import { findInputs, inputDigests } from "./inputs.js";
 import { accountFor } from "./ledger.js";
 import { CREDIT_HEADER, CsvOutput, creditFields, DISCREPANCY_HEADER, discrepancyFields } from "./outputs.js";
@@ -200,7 +206,16 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     const periods = await loadSubscribers(ingest);
     const subscriptions = await loadSubscriptions(ingest);
     lap("reference_data");
-    const spilled = await spillUsage(ingest, periods.keys(), totalBytes, options.rangeBytes, options.splitReading);
+    const [spilling, storing] = await Promise.allSettled([
+      spillUsage(ingest, periods.keys(), totalBytes, options.rangeBytes, options.splitReading),
+      storeReferenceData(ingest, periods, subscriptions),
+    ]);
+    if (spilling.status === "rejected") throw spilling.reason;
+    if (storing.status === "rejected") {
+      removeSpills(spilling.value);
+      throw storing.reason;
+    }
+    const spilled = spilling.value;
     lap("read_usage");
     let reconciled: Awaited<ReturnType<typeof reconcileMonths>>;
     let quarantineByReason: Map<string, number>;
