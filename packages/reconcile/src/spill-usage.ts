@@ -225,14 +225,25 @@ export async function spillFile(
       target.spill.append(key, `${spillHead(to.msisdn, fileSeq, entry.line)}${spillRow(entry.raw, fields)}\n`);
     return undefined;
   };
+  // The head of spillHead, then `R` as spillRow writes a row without quotes or line feeds; reused row after row.
+  const head: [msisdn: string, tab: "\t", fileSeq: number, tab: "\t", line: number, tabR: "\tR"] = [
+    "",
+    "\t",
+    fileSeq,
+    "\t",
+    0,
+    "\tR",
+  ];
   const onFieldBytes = (bytes: Buffer, starts: Int32Array, indexes: readonly number[], line: number) => {
     const to = byteRoute(bytes, starts, indexes);
     if (!to) return false;
     const key = keyOf(to);
-    // As spillRow writes a row without quotes or line feeds: `R` and the row as read.
     const end = (starts[starts.length - 1] as number) - 1;
-    if (key !== undefined)
-      target.spill.appendBytes(key, `${spillHead(to.msisdn, fileSeq, line)}R`, bytes, starts[0] as number, end);
+    if (key !== undefined) {
+      head[0] = to.msisdn;
+      head[4] = line;
+      target.spill.appendBytes(key, head, bytes, starts[0] as number, end);
+    }
     return true;
   };
   await readRows(ctx, file, {

@@ -71,15 +71,33 @@ export class SpillFiles {
   }
 
   /**
-   * Appends a line made of `head` (ASCII text) and `bytes[start, end)`, then
-   * a line feed. Copied byte by byte: a row is some 80 bytes, too few for
+   * Appends a line made of `head` and `bytes[start, end)`, then a line feed.
+   * `head` holds ASCII text and whole numbers ≥ 0 (written as digits), one
+   * after the other: made into one string first, a head cost as much as
+   * copying the row. Copied byte by byte: a row is some 80 bytes, too few for
    * Buffer#write and Buffer#copy to pay their way.
    */
-  appendBytes(key: string, head: string, bytes: Buffer, start: number, end: number): void {
-    const file = this.room(key, head.length + end - start + 1);
+  appendBytes(key: string, head: readonly (string | number)[], bytes: Buffer, start: number, end: number): void {
+    let headBytes = 0;
+    for (const part of head) headBytes += typeof part === "string" ? part.length : 16;
+    const file = this.room(key, headBytes + end - start + 1);
     const into = file.bytes;
     let at = file.used;
-    for (let i = 0; i < head.length; i++) into[at++] = head.charCodeAt(i);
+    for (const part of head) {
+      if (typeof part === "string") {
+        for (let i = 0; i < part.length; i++) into[at++] = part.charCodeAt(i);
+        continue;
+      }
+      let digits = 1;
+      for (let p = 10; p <= part; p *= 10) digits++;
+      let rest = part;
+      for (let i = at + digits - 1; i >= at; i--) {
+        const d = rest % 10;
+        into[i] = 0x30 + d;
+        rest = (rest - d) / 10;
+      }
+      at += digits;
+    }
     for (let i = start; i < end; i++) into[at++] = bytes[i] as number;
     into[at++] = 0x0a;
     file.used = at;

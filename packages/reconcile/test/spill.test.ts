@@ -34,10 +34,16 @@ it("appends a line from bytes as it appends the same line from text", () => {
       fc.property(fc.array(row, { maxLength: 30 }), (rows) => {
         const key = `${keys++}`;
         for (const [i, raw] of rows.entries()) {
-          const head = `13800000000\t0\t${i + 2}\tR`;
+          const line = i % 2 === 0 ? 10 ** (i % 8) : i === 1 ? 0 : i * 997;
           const bytes = Buffer.from(`xx${raw}yy`);
-          spill.append(`${key}.text`, `${head}${raw}\n`);
-          spill.appendBytes(`${key}.bytes`, head, bytes, 2, bytes.length - 2);
+          spill.append(`${key}.text`, `13800000000\t${i % 4}\t${line}\tR${raw}\n`);
+          spill.appendBytes(
+            `${key}.bytes`,
+            ["13800000000", "\t", i % 4, "\t", line, "\tR"],
+            bytes,
+            2,
+            bytes.length - 2,
+          );
         }
         spill.flush();
         expect(spill.lines(`${key}.bytes`)).toEqual(spill.lines(`${key}.text`));
