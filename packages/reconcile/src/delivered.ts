@@ -81,11 +81,12 @@ export function deliveredRecords(
       continue;
     }
     const r = parsed.value;
-    if (seen.has(r.recordId)) {
+    const before = seen.size;
+    seen.add(r.recordId);
+    if (seen.size === before) {
       repeated.push({ file, line, recordId: r.recordId, raw });
       continue;
     }
-    seen.add(r.recordId);
     const record: StoredRecord = [
       r.recordId,
       r.service,

@@ -69,15 +69,21 @@ export function diffSubscriberMonth(
   lines: readonly BilledLine[],
   quarantined: ReadonlyMap<string, string> = new Map(),
 ): MonthDiff {
-  const items = new Map(month.items.map((i) => [i.itemKey, i]));
+  const items = new Map<string, RatedItem>();
+  const keys: string[] = [];
+  for (const item of month.items) {
+    if (!items.has(item.itemKey)) keys.push(item.itemKey);
+    items.set(item.itemKey, item);
+  }
   const linesByKey = new Map<string, BilledLine[]>();
   for (const line of lines) {
-    const list = linesByKey.get(line.itemKey) ?? [];
-    list.push(line);
-    linesByKey.set(line.itemKey, list);
+    const list = linesByKey.get(line.itemKey);
+    if (list) list.push(line);
+    else {
+      linesByKey.set(line.itemKey, [line]);
+      if (!items.has(line.itemKey)) keys.push(line.itemKey);
+    }
   }
-  const keys = [...items.keys()];
-  for (const key of linesByKey.keys()) if (!items.has(key)) keys.push(key);
   const out: Discrepancy[] = [];
   let matched = 0;
   const emit = (
@@ -107,7 +113,8 @@ export function diffSubscriberMonth(
 
   for (const key of keys) {
     const item = items.get(key);
-    const billed = (linesByKey.get(key) ?? []).sort((a, b) => a.occurrence - b.occurrence);
+    const billed = linesByKey.get(key) ?? NO_LINES;
+    if (billed.length > 1) billed.sort((a, b) => a.occurrence - b.occurrence);
     const first = billed[0];
     if (!first) {
       if (item?.cents) emit(key, 1, "unbilled", null, item.cents, `${describeItem(item)}; no bill line`);
@@ -131,7 +138,8 @@ export function diffSubscriberMonth(
         matched += 1;
       });
     }
-    for (const repeat of billed.slice(1)) {
+    for (let r = 1; r < billed.length; r++) {
+      const repeat = billed[r] as BilledLine;
       if (repeat.cents === 0) continue;
       emit(
         key,
@@ -146,6 +154,8 @@ export function diffSubscriberMonth(
   // Sorting the few discrepancies, not the many keys: stable, so one key's stay in emitted order.
   return { discrepancies: out.sort((a, b) => compareKeys(a.itemKey, b.itemKey)), matched };
 }
+
+const NO_LINES: BilledLine[] = [];
 
 function compare(
   item: RatedItem,

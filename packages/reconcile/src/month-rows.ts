@@ -86,9 +86,8 @@ export class MonthRowsWriter {
     this.room(count);
     const bytes = this.bytes;
     for (let at = this.used + count - 1; at >= this.used; at--) {
-      const d = rest % 10;
-      bytes[at] = 0x30 + d;
-      rest = (rest - d) / 10;
+      bytes[at] = 0x30 + (rest % 10);
+      rest = (rest / 10) | 0;
     }
     this.used += count;
   }
