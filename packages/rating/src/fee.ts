@@ -7,16 +7,15 @@ import type { MonthSpan } from "./time.js";
 /** The monthly fee of a plan period active in the month, prorated by active days (rating.md, Monthly fee). */
 export function rateFee(state: PeriodState, span: MonthSpan): RatedItem {
   const { period, version, planRef } = state;
-  const base = {
-    billMonth: span.month,
-    msisdn: period.msisdn,
-    itemKey: `FEE:${period.planId}`,
-    kind: "fee" as const,
-    record: null,
-  };
+  const itemKey = `FEE:${period.planId}`;
+  // Each item a literal of the one shape: spreading a base object into it cost more than the rating (as usageItem).
   if (!version || !planRef) {
     return {
-      ...base,
+      billMonth: span.month,
+      msisdn: period.msisdn,
+      itemKey,
+      kind: "fee",
+      record: null,
       status: "no_tariff",
       cents: null,
       explanation: {
@@ -42,5 +41,14 @@ export function rateFee(state: PeriodState, span: MonthSpan): RatedItem {
     },
   };
   const cents = mulDivHalfUp(version.monthlyFee.e4, state.activeDays, span.days * 100);
-  return { ...base, status: "ok", cents, explanation };
+  return {
+    billMonth: span.month,
+    msisdn: period.msisdn,
+    itemKey,
+    kind: "fee",
+    record: null,
+    status: "ok",
+    cents,
+    explanation,
+  };
 }

@@ -21,34 +21,42 @@ export function rateVas(
 ): RatedItem[] {
   const startMs = startOfDayMs(span.firstDay);
   const endMs = startOfDayMs(span.endDay);
-  const best = new Map<string, RatedItem & { orderedMs: number }>();
+  const best = new Map<string, Ranked>();
   for (const sub of subscriptions) {
     const active = sub.orderedMs < endMs && (sub.cancelledMs === null || sub.cancelledMs >= startMs);
     if (!active) continue;
-    const item = { ...rateSubscription(msisdn, sub, span, catalogue), orderedMs: sub.orderedMs };
+    const ranked = { item: rateSubscription(msisdn, sub, span, catalogue), orderedMs: sub.orderedMs };
     const current = best.get(sub.productId);
-    if (!current || outranks(item, current)) best.set(sub.productId, item);
+    if (!current || outranks(ranked, current)) best.set(sub.productId, ranked);
   }
-  return [...best.keys()].sort().map((productId) => {
-    const { orderedMs: _ordered, ...item } = best.get(productId) as RatedItem & { orderedMs: number };
-    return item;
-  });
+  return [...best.keys()].sort().map((productId) => (best.get(productId) as Ranked).item);
 }
 
-function outranks(a: RatedItem & { orderedMs: number }, b: RatedItem & { orderedMs: number }): boolean {
-  const ac = a.cents ?? -1;
-  const bc = b.cents ?? -1;
+/** A subscription's item, with when it was ordered to rank it against another of the same product. */
+interface Ranked {
+  readonly item: RatedItem;
+  readonly orderedMs: number;
+}
+
+function outranks(a: Ranked, b: Ranked): boolean {
+  const ac = a.item.cents ?? -1;
+  const bc = b.item.cents ?? -1;
   if (ac !== bc) return ac > bc;
-  if (a.status !== b.status) return a.status === "ok";
+  if (a.item.status !== b.item.status) return a.item.status === "ok";
   return a.orderedMs < b.orderedMs;
 }
 
 function rateSubscription(msisdn: string, sub: Subscription, span: MonthSpan, catalogue: Catalogue): RatedItem {
-  const base = { billMonth: span.month, msisdn, itemKey: `VAS:${sub.productId}`, kind: "vas" as const, record: null };
+  const itemKey = `VAS:${sub.productId}`;
   const version = vasInForce(catalogue, sub.productId, span.month);
+  // Each item a literal of the one shape, as usageItem.
   if (!version) {
     return {
-      ...base,
+      billMonth: span.month,
+      msisdn,
+      itemKey,
+      kind: "vas",
+      record: null,
       status: "no_tariff",
       cents: null,
       explanation: {
@@ -74,7 +82,11 @@ function rateSubscription(msisdn: string, sub: Subscription, span: MonthSpan, ca
     zeroReason,
   };
   return {
-    ...base,
+    billMonth: span.month,
+    msisdn,
+    itemKey,
+    kind: "vas",
+    record: null,
     status: zeroReason === "unconfirmed" ? "unconfirmed" : "ok",
     cents: zeroReason === null ? mulDivHalfUp(version.monthlyPrice.e4, 1, 100) : 0,
     explanation,
