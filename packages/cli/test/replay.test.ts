@@ -146,6 +146,28 @@ describe.each(DATABASE_KINDS)("billing replay on %s", (kind) => {
     expect(stderr).toMatch(reason);
   });
 
+  it("lists a month's bill lines by item_key and occurrence, whatever order the bill delivered them in", async () => {
+    const evidence = join(work, "evidence-order");
+    const { code } = await runCli(
+      ["replay", "--msisdn", "13805710001", "--month", "2026-09", "--evidence", evidence],
+      env,
+    );
+    expect(code).toBe(0);
+    const keyOf = (line: string) => line.split(",")[2] as string;
+    const delivered = readFileSync(join(EXAMPLE, "boss-bill-202609.csv"), "utf8")
+      .split(/\r?\n/)
+      .filter((l) => l.includes("13805710001"))
+      .map(keyOf);
+    const shown = readFileSync(join(evidence, "boss-bill-202609-13805710001.csv"), "utf8")
+      .split(/\r?\n/)
+      .slice(1)
+      .filter((l) => l !== "")
+      .map(keyOf);
+    const byCodeUnit = [...delivered].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(delivered).not.toEqual(byCodeUnit);
+    expect(shown).toEqual(byCodeUnit);
+  });
+
   it("--issue issues what is still owed through the same ledger, once", async () => {
     const db = scratch?.database.db;
     const addLine = sql`update bill_months set lines = (lines::jsonb || '[["V99", 2, 88, "late.csv", 2]]'::jsonb)::text

@@ -24,7 +24,7 @@ import {
   type RefundKey,
 } from "./ledger.js";
 import { centsOf, directoryOf } from "./reconcile-months.js";
-import { type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
+import { byItemThenOccurrence, type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
 
 /** Why a replay cannot be made: a clear one-line reason, exit 1 (cli.md). */
 export class ReplayError extends Error {
@@ -226,15 +226,15 @@ async function readBillLines(
     .where("bill_month", "=", billMonth)
     .where("msisdn", "=", msisdn)
     .executeTakeFirst();
-  return (JSON.parse(row?.lines ?? "[]") as StoredBillLine[]).map(
-    ([itemKey, occurrence, cents, sourceFile, sourceLine]) => ({
+  return (JSON.parse(row?.lines ?? "[]") as StoredBillLine[])
+    .sort(byItemThenOccurrence)
+    .map(([itemKey, occurrence, cents, sourceFile, sourceLine]) => ({
       itemKey,
       occurrence,
       cents,
       sourceFile,
       sourceLine,
-    }),
-  );
+    }));
 }
 
 function catalogueOf(inputs: ReplayInputs): Catalogue {

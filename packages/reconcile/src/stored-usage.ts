@@ -21,7 +21,11 @@ export type StoredRecord = [
   runId: string,
 ];
 
-/** A stored BOSS bill line, an element of `bill_months.lines`: amount in cents. */
+/**
+ * A stored BOSS bill line, an element of `bill_months.lines`: amount in cents.
+ * A month's lines are stored in file and line order (those of migration 0004
+ * in (item_key, occurrence) order); readers order them as they need.
+ */
 export type StoredBillLine = [
   itemKey: string,
   occurrence: number,
@@ -50,7 +54,7 @@ export function byStartThenId(a: StoredRecord, b: StoredRecord): number {
   return a[4] - b[4] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 }
 
-/** Stored order of a subscriber-month's bill lines: by item_key in code-unit order, then occurrence. */
+/** A subscriber-month's bill lines in the order replay shows them: by item_key in code-unit order, then occurrence. */
 export function byItemThenOccurrence(a: StoredBillLine, b: StoredBillLine): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1];
 }

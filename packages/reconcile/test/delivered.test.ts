@@ -89,8 +89,8 @@ describe("a subscriber-month's delivery", () => {
       from,
     );
     expect(bill.lines).toEqual([
-      ["FEE:P1", 1, 5800, "b1.csv", 3],
       ["V1", 1, 19, "b1.csv", 2],
+      ["FEE:P1", 1, 5800, "b1.csv", 3],
       ["V1", 2, 38, "b2.csv", 2],
     ]);
     expect(bill.malformed.map((m) => [m.file, m.line, m.reason])).toEqual([
