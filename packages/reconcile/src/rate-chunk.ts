@@ -8,6 +8,7 @@ import {
   UNRATABLE_STATUSES,
   type UsageRecord,
 } from "@billing/rating";
+import { billedLines, type ChunkBills } from "./chunk-bills.js";
 import { type DeliveryFiles, deliveredRecords, mergeRecords, type RepeatedId } from "./delivered.js";
 import { type Discrepancy, diffSubscriberMonth } from "./diff.js";
 import {
@@ -20,7 +21,7 @@ import {
 } from "./ledger.js";
 import { MonthRowsWriter } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
-import { type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
+import { type StoredRecord, usageFromStored } from "./stored-usage.js";
 
 /** What rating a chunk needs besides the chunk: the same for every chunk of a run. */
 export interface ChunkRatingContext {
@@ -43,11 +44,11 @@ export interface ChunkInput {
   /** Stored subscriber-months: records JSON text by msisdn. */
   readonly storedUsage: readonly (readonly [msisdn: string, records: string])[];
   /**
-   * Each subscriber-month's bill lines JSON text (StoredBillLine[]): the bill
-   * this run delivered, else the stored one. Read on the calling thread
-   * (deliveredBill), which has time to spare while this one rates.
+   * Each subscriber-month's bill lines: the bill this run delivered, else the
+   * stored one. Read on the calling thread (deliveredBill), which has time
+   * to spare while this one rates.
    */
-  readonly bills: readonly (readonly [msisdn: string, lines: string])[];
+  readonly bills: ChunkBills;
   readonly ledger: readonly {
     msisdn: string;
     item_key: string;
@@ -134,7 +135,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
   const { billMonth } = input;
   const delivered = new Map(input.delivered);
   const storedUsage = new Map(input.storedUsage);
-  const billOf = new Map(input.bills);
+  const billOf = billedLines(input.bills);
   const ledgerBy = groupBy(input.ledger, (l) => l.msisdn);
   const quarantinedBy = groupBy(input.quarantined, (q) => q.msisdn as string);
   const fresh = new MonthRowsWriter();
@@ -179,7 +180,6 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
         merged.add(billMonth, msisdn, records);
       }
     }
-    const bill = JSON.parse(billOf.get(msisdn) ?? "[]") as StoredBillLine[];
 
     const periods = ctx.periods.get(msisdn) ?? [];
     const month = rateSubscriberMonth({
@@ -191,8 +191,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
       catalogue: ctx.catalogue,
       directory: ctx.directory,
     });
-    const lines = bill.map(([itemKey, occurrence, cents]) => ({ itemKey, occurrence, cents }));
-    const diff = diffSubscriberMonth(month, lines, quarantined);
+    const diff = diffSubscriberMonth(month, billOf.get(msisdn) ?? [], quarantined);
     const issued = new Map<string, IssuedSoFar & { key: RefundKey }>();
     for (const row of ledgerBy.get(msisdn) ?? []) {
       const before = issued.get(row.idempotency_key);

@@ -1,5 +1,6 @@
 import { type BillingDatabase, copyRows, inTransaction, type RawSession } from "@billing/db";
 import { formatCents, parseMonth, startOfDayMs } from "@billing/rating";
+import { type ChunkBills, ChunkBillsBuilder } from "./chunk-bills.js";
 import type { ChunkRaters } from "./chunk-raters.js";
 import { type Delivered, deliveredBill, type RepeatedId } from "./delivered.js";
 import type { Discrepancy } from "./diff.js";
@@ -9,6 +10,7 @@ import { MonthRowsWriter } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import type { ChunkInput, ChunkOutput, ChunkRatingContext, MonthRows } from "./rate-chunk.js";
 import { inShard, type Shard } from "./shard.js";
+import type { StoredBillLine } from "./stored-usage.js";
 
 export { centsOf, directoryOf } from "./rate-chunk.js";
 
@@ -103,7 +105,7 @@ export async function reconcileChunk(
 ): Promise<ChunkResult> {
   const bills = deliveredBills(ctx, billMonth, msisdns, delivered);
   for (let attempt = 1; ; attempt++) {
-    const { input, digests } = await readChunk(ctx, billMonth, msisdns, delivered, bills.json);
+    const { input, digests } = await readChunk(ctx, billMonth, msisdns, delivered, bills.lines);
     const out = await raters.rate(input);
     try {
       return await inTransaction(ctx.database, (session) => storeChunk(session, ctx, input, out, digests, bills));
@@ -113,9 +115,9 @@ export async function reconcileChunk(
   }
 }
 
-/** The bills this run delivered for a chunk: bill lines JSON by msisdn (to rate), the same as rows to store, and their malformed rows. */
+/** The bills this run delivered for a chunk: their lines by msisdn, the same as rows to store, and their malformed rows. */
 interface DeliveredBills {
-  readonly json: readonly (readonly [msisdn: string, lines: string])[];
+  readonly lines: readonly (readonly [msisdn: string, lines: readonly StoredBillLine[]])[];
   readonly rows: MonthRows;
   readonly malformed: readonly QuarantineEntry[];
 }
@@ -127,18 +129,29 @@ function deliveredBills(
   delivered: ReadonlyMap<string, Delivered>,
 ): DeliveredBills {
   const from = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId };
-  const json: [string, string][] = [];
+  const lines: [string, StoredBillLine[]][] = [];
   const rows = new MonthRowsWriter();
   const malformed: QuarantineEntry[] = [];
   for (const msisdn of msisdns) {
     const spilled = delivered.get(msisdn)?.bills ?? [];
     if (spilled.length === 0) continue;
     const bill = deliveredBill(spilled, from);
-    json.push([msisdn, JSON.stringify(bill.lines)]);
+    lines.push([msisdn, bill.lines]);
     rows.add(billMonth, msisdn, bill.lines);
     malformed.push(...bill.malformed);
   }
-  return { json, rows: { msisdns: rows.msisdns, rows: rows.rows() }, malformed };
+  return { lines, rows: { msisdns: rows.msisdns, rows: rows.rows() }, malformed };
+}
+
+/** The bill lines to diff: those this run delivered, else those stored (JSON text). */
+function chunkBills(
+  delivered: DeliveredBills["lines"],
+  stored: readonly { msisdn: string; lines: string }[],
+): ChunkBills {
+  const bills = new ChunkBillsBuilder();
+  for (const [msisdn, lines] of delivered) bills.add(msisdn, lines);
+  for (const { msisdn, lines } of stored) bills.add(msisdn, JSON.parse(lines) as StoredBillLine[]);
+  return bills.build();
 }
 
 async function readChunk(
@@ -146,7 +159,7 @@ async function readChunk(
   billMonth: string,
   msisdns: readonly string[],
   delivered: ReadonlyMap<string, Delivered>,
-  deliveredBills: DeliveredBills["json"],
+  deliveredBills: DeliveredBills["lines"],
 ): Promise<{ input: ChunkInput; digests: Map<string, string> }> {
   const db = ctx.database.db;
   const mine = msisdns.flatMap((m) => {
@@ -190,7 +203,7 @@ async function readChunk(
       msisdns,
       delivered: mine,
       storedUsage: usage.map((u) => [u.msisdn, u.records] as const),
-      bills: [...deliveredBills, ...bills.map((b) => [b.msisdn, b.lines] as const)],
+      bills: chunkBills(deliveredBills, bills),
       ledger,
       quarantined,
     },
