@@ -143,9 +143,9 @@ export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string,
 
 /**
  * Stores the accepted plan periods and the subscriptions (replay and the
- * bill query read them; a run itself holds them in memory). The run does
- * this while it reads the usage files: the server works while this thread
- * reads, where before the thread waited for it (some 1.3 s of 50,000 subscribers).
+ * bill query read them; a run itself holds them in memory). On a server the
+ * run does this while it reads the usage files: the server works while the
+ * run reads, where before the run waited for it (some 1.3 s of 50,000 subscribers).
  */
 export async function storeReferenceData(
   ctx: IngestContext,

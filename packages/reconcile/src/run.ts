@@ -205,10 +205,15 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     const { catalogue, digest: catalogueDigest, text: catalogueText } = await loadCatalogue(ingest);
     const periods = await loadSubscribers(ingest);
     const subscriptions = await loadSubscriptions(ingest);
+    // A server stores them while this thread reads the usage files; PGlite works on this
+    // thread, so there they go first (at once, they only raised its peak memory).
+    const storeReference = () => storeReferenceData(ingest, periods, subscriptions);
+    const alongside = database.kind === "postgres";
+    if (!alongside) await storeReference();
     lap("reference_data");
     const [spilling, storing] = await Promise.allSettled([
       spillUsage(ingest, periods.keys(), totalBytes, options.rangeBytes, options.splitReading),
-      storeReferenceData(ingest, periods, subscriptions),
+      alongside ? storeReference() : undefined,
     ]);
     if (spilling.status === "rejected") throw spilling.reason;
     if (storing.status === "rejected") {
