@@ -1,5 +1,5 @@
 import type { FeeExplanation } from "./explanation.js";
-import type { RatedItem } from "./items.js";
+import { type RatedItem, ratedItem } from "./items.js";
 import { mulDivHalfUp } from "./money.js";
 import type { PeriodState } from "./period-state.js";
 import type { MonthSpan } from "./time.js";
@@ -8,22 +8,12 @@ import type { MonthSpan } from "./time.js";
 export function rateFee(state: PeriodState, span: MonthSpan): RatedItem {
   const { period, version, planRef } = state;
   const itemKey = `FEE:${period.planId}`;
-  // Each item a literal of the one shape: spreading a base object into it cost more than the rating (as usageItem).
   if (!version || !planRef) {
-    return {
-      billMonth: span.month,
-      msisdn: period.msisdn,
-      itemKey,
-      kind: "fee",
-      record: null,
-      status: "no_tariff",
-      cents: null,
-      explanation: {
-        kind: "unratable",
-        reason: "no_tariff",
-        detail: `plan ${period.planId} has no version in force for ${span.month}`,
-      },
-    };
+    return ratedItem(span.month, period.msisdn, itemKey, "fee", null, "no_tariff", null, {
+      kind: "unratable",
+      reason: "no_tariff",
+      detail: `plan ${period.planId} has no version in force for ${span.month}`,
+    });
   }
   const explanation: FeeExplanation = {
     kind: "fee",
@@ -41,14 +31,5 @@ export function rateFee(state: PeriodState, span: MonthSpan): RatedItem {
     },
   };
   const cents = mulDivHalfUp(version.monthlyFee.e4, state.activeDays, span.days * 100);
-  return {
-    billMonth: span.month,
-    msisdn: period.msisdn,
-    itemKey,
-    kind: "fee",
-    record: null,
-    status: "ok",
-    cents,
-    explanation,
-  };
+  return ratedItem(span.month, period.msisdn, itemKey, "fee", null, "ok", cents, explanation);
 }

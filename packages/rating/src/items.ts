@@ -6,6 +6,23 @@ export type ItemStatus = "ok" | "duplicate_usage" | "unconfirmed" | "unknown_des
 /** Statuses whose item has no correct charge: the record could not be rated. */
 export const UNRATABLE_STATUSES: ReadonlySet<ItemStatus> = new Set(["unknown_destination", "no_plan", "no_tariff"]);
 
+/**
+ * An item, always made here with one fixed shape: items built by spreading a
+ * base object into them cost more than the rating itself.
+ */
+export function ratedItem(
+  billMonth: string,
+  msisdn: string,
+  itemKey: string,
+  kind: RatedItem["kind"],
+  record: UsageRecord | null,
+  status: ItemStatus,
+  cents: number | null,
+  explanation: Explanation,
+): RatedItem {
+  return { billMonth, msisdn, itemKey, kind, record, status, cents, explanation };
+}
+
 /** The correct charge of one bill item, with the facts that produced it. */
 export interface RatedItem {
   readonly billMonth: string;

@@ -4,7 +4,7 @@ import { compareChronologically, findDuplicateEvents } from "./duplicates.js";
 import { RatingInputError } from "./errors.js";
 import type { Explanation } from "./explanation.js";
 import { rateFee } from "./fee.js";
-import type { AllowanceBalance, ItemStatus, RatedItem, RatedMonth } from "./items.js";
+import { type AllowanceBalance, type ItemStatus, type RatedItem, type RatedMonth, ratedItem } from "./items.js";
 import { periodStates, stateOnDay } from "./period-state.js";
 import type { Directory, PlanPeriod, Subscription, UsageRecord } from "./records.js";
 import { rateSms } from "./sms.js";
@@ -13,7 +13,6 @@ import type { UsageOutcome } from "./usage-outcome.js";
 import { rateVas } from "./vas.js";
 import { rateVoice } from "./voice.js";
 
-/** A usage item, built with one fixed shape: spreading a base object here cost more than the rating itself. */
 function usageItem(
   billMonth: string,
   record: UsageRecord,
@@ -21,16 +20,7 @@ function usageItem(
   cents: number | null,
   explanation: Explanation,
 ): RatedItem {
-  return {
-    billMonth,
-    msisdn: record.msisdn,
-    itemKey: record.recordId,
-    kind: "usage",
-    record,
-    status,
-    cents,
-    explanation,
-  };
+  return ratedItem(billMonth, record.msisdn, record.recordId, "usage", record, status, cents, explanation);
 }
 
 export interface SubscriberMonthInput {

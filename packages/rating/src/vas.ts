@@ -1,6 +1,6 @@
 import { type Catalogue, vasInForce } from "./catalogue.js";
 import type { VasExplanation, ZeroReason } from "./explanation.js";
-import type { RatedItem } from "./items.js";
+import { type RatedItem, ratedItem } from "./items.js";
 import { mulDivHalfUp } from "./money.js";
 import type { Subscription } from "./records.js";
 import { billMonthOf, type MonthSpan, startOfDayMs } from "./time.js";
@@ -49,22 +49,12 @@ function outranks(a: Ranked, b: Ranked): boolean {
 function rateSubscription(msisdn: string, sub: Subscription, span: MonthSpan, catalogue: Catalogue): RatedItem {
   const itemKey = `VAS:${sub.productId}`;
   const version = vasInForce(catalogue, sub.productId, span.month);
-  // Each item a literal of the one shape, as usageItem.
   if (!version) {
-    return {
-      billMonth: span.month,
-      msisdn,
-      itemKey,
-      kind: "vas",
-      record: null,
-      status: "no_tariff",
-      cents: null,
-      explanation: {
-        kind: "unratable",
-        reason: "no_tariff",
-        detail: `product ${sub.productId} has no version in force for ${span.month}`,
-      },
-    };
+    return ratedItem(span.month, msisdn, itemKey, "vas", null, "no_tariff", null, {
+      kind: "unratable",
+      reason: "no_tariff",
+      detail: `product ${sub.productId} has no version in force for ${span.month}`,
+    });
   }
   let zeroReason: ZeroReason | null = null;
   const confirmedInTime = sub.confirmedMs !== null && sub.confirmedMs <= sub.orderedMs + CONFIRMATION_WINDOW_MS;
@@ -81,14 +71,7 @@ function rateSubscription(msisdn: string, sub: Subscription, span: MonthSpan, ca
     cancelledAt: sub.cancelledMs,
     zeroReason,
   };
-  return {
-    billMonth: span.month,
-    msisdn,
-    itemKey,
-    kind: "vas",
-    record: null,
-    status: zeroReason === "unconfirmed" ? "unconfirmed" : "ok",
-    cents: zeroReason === null ? mulDivHalfUp(version.monthlyPrice.e4, 1, 100) : 0,
-    explanation,
-  };
+  const status = zeroReason === "unconfirmed" ? "unconfirmed" : "ok";
+  const cents = zeroReason === null ? mulDivHalfUp(version.monthlyPrice.e4, 1, 100) : 0;
+  return ratedItem(span.month, msisdn, itemKey, "vas", null, status, cents, explanation);
 }
