@@ -34,7 +34,11 @@ describe.each(DATABASE_KINDS)("storing the reference data, on %s", (kind) => {
       db,
     );
     const spillsBefore = ownSpills();
-    const options = { inDir: join(work, "in"), database: scratch.database, splitReading: { minBytes: 1 << 20, inline: true } };
+    const options = {
+      inDir: join(work, "in"),
+      database: scratch.database,
+      splitReading: { minBytes: 1 << 20, inline: true },
+    };
     await expect(reconcile({ ...options, outDir: join(work, "refused"), runId: "refused" })).rejects.toThrow(
       /refused by the test/,
     );
