@@ -1,6 +1,6 @@
 import type { UsageRecord } from "@billing/rating";
 import type { QuarantineEntry } from "./quarantine.js";
-import { BILL_COLUMNS, CDR_COLUMNS, fieldText, parseBillFields, parseCdrFields } from "./row-parsers.js";
+import { BILL_COLUMNS, CDR_COLUMNS, fieldText, parseBillFields, parseCdrFields, RECORD_ID } from "./row-parsers.js";
 import { type SpilledInput, spilledLines, spilledReader, spillKey } from "./spill-usage.js";
 import { byStartThenId, type StoredBillLine, type StoredRecord } from "./stored-usage.js";
 
@@ -20,8 +20,6 @@ export interface Delivered {
   readonly cdrs: string[];
   readonly bills: string[];
 }
-
-const RECORD_ID = CDR_COLUMNS.indexOf("record_id");
 
 /** A delivered row repeating a record_id delivered before it in this run. */
 export interface RepeatedId {

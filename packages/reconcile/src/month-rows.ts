@@ -1,7 +1,14 @@
 import { copyText } from "@billing/db/copy-text";
+import { writeWhole } from "./digits.js";
 
 /** A stored element's fields: a StoredRecord's or a StoredBillLine's. */
 type Scalar = string | number | null;
+
+/** Subscriber-month rows to store: their msisdns, and the rows as COPY text (MonthRowsWriter). */
+export interface MonthRows {
+  readonly msisdns: readonly string[];
+  readonly rows: Uint8Array;
+}
 
 /**
  * Subscriber-month rows of usage_months or bill_months (bill_month, msisdn,
@@ -14,7 +21,7 @@ export class MonthRowsWriter {
   private bytes = Buffer.allocUnsafe(1 << 16);
   private used = 0;
   /** The msisdns of the rows written, in order. */
-  readonly msisdns: string[] = [];
+  private readonly msisdns: string[] = [];
 
   add(billMonth: string, msisdn: string, elements: readonly (readonly Scalar[])[]): void {
     this.escaped(billMonth);
@@ -37,9 +44,10 @@ export class MonthRowsWriter {
     this.msisdns.push(msisdn);
   }
 
-  /** The rows so far, as bytes of their own (a view of a larger buffer would send all of it to another thread). */
-  rows(): Uint8Array {
-    return new Uint8Array(this.bytes.buffer.slice(this.bytes.byteOffset, this.bytes.byteOffset + this.used));
+  /** The rows written, their bytes copied out (a view of a larger buffer would send all of it to another thread). */
+  rows(): MonthRows {
+    const bytes = new Uint8Array(this.bytes.buffer.slice(this.bytes.byteOffset, this.bytes.byteOffset + this.used));
+    return { msisdns: this.msisdns, rows: bytes };
   }
 
   private room(bytes: number): void {
@@ -65,31 +73,10 @@ export class MonthRowsWriter {
       this.ascii(JSON.stringify(n));
       return;
     }
-    if (n < 0) this.byte(0x2d);
-    const abs = Math.abs(n);
-    // In two parts under 2³¹ (a start in ms has 13 digits): % on a larger number is a floating-point remainder, many times slower.
-    if (abs < 1e9) {
-      this.digits(abs, 1);
-    } else {
-      const high = Math.floor(abs / 1e9);
-      this.digits(high, 1);
-      this.digits(abs - high * 1e9, 9);
-    }
-  }
-
-  /** The digits of n (0 ≤ n < 10⁹), zero-padded to at least `width`. */
-  private digits(n: number, width: number): void {
-    let rest = n | 0;
-    let count = 1;
-    for (let p = 10; p <= rest; p *= 10) count++;
-    if (count < width) count = width;
-    this.room(count);
-    const bytes = this.bytes;
-    for (let at = this.used + count - 1; at >= this.used; at--) {
-      bytes[at] = 0x30 + (rest % 10);
-      rest = (rest / 10) | 0;
-    }
-    this.used += count;
+    // A sign and 16 digits at most.
+    this.room(17);
+    if (n < 0) this.bytes[this.used++] = 0x2d;
+    this.used = writeWhole(this.bytes, this.used, Math.abs(n));
   }
 
   /** A JSON string: printable ASCII without `"` or `\` as it is, any other through JSON.stringify. */

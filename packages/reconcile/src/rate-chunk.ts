@@ -19,7 +19,7 @@ import {
   planCredits,
   type RefundKey,
 } from "./ledger.js";
-import { MonthRowsWriter } from "./month-rows.js";
+import { type MonthRows, MonthRowsWriter } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { type StoredRecord, usageFromStored } from "./stored-usage.js";
 
@@ -59,12 +59,6 @@ export interface ChunkInput {
   }[];
   /** Records quarantined as malformed, in any run. */
   readonly quarantined: readonly { msisdn: string | null; record_id: string | null; reason: string }[];
-}
-
-/** Subscriber-months of usage_months to store: their msisdns, and their rows as COPY text (MonthRowsWriter). */
-export interface MonthRows {
-  readonly msisdns: readonly string[];
-  readonly rows: Uint8Array;
 }
 
 /** What rating a chunk produced, and what of this run's delivery to store. */
@@ -217,8 +211,8 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
     noAccount.push(...plan.noAccount);
   }
   return {
-    fresh: { msisdns: fresh.msisdns, rows: fresh.rows() },
-    merged: { msisdns: merged.msisdns, rows: merged.rows() },
+    fresh: fresh.rows(),
+    merged: merged.rows(),
     itemsRated,
     unratable: [...unratable],
     discrepancies,

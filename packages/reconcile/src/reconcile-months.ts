@@ -6,9 +6,9 @@ import { type Delivered, deliveredBill, type RepeatedId } from "./delivered.js";
 import type { Discrepancy } from "./diff.js";
 import { accountFor, type OverCredited, type PlannedCredit } from "./ledger.js";
 import { issueCredits } from "./ledger-store.js";
-import { MonthRowsWriter } from "./month-rows.js";
+import { type MonthRows, MonthRowsWriter } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
-import type { ChunkInput, ChunkOutput, ChunkRatingContext, MonthRows } from "./rate-chunk.js";
+import type { ChunkInput, ChunkOutput, ChunkRatingContext } from "./rate-chunk.js";
 import { inShard, type Shard } from "./shard.js";
 import type { StoredBillLine } from "./stored-usage.js";
 
@@ -140,7 +140,7 @@ function deliveredBills(
     rows.add(billMonth, msisdn, bill.lines);
     malformed.push(...bill.malformed);
   }
-  return { lines, rows: { msisdns: rows.msisdns, rows: rows.rows() }, malformed };
+  return { lines, rows: rows.rows(), malformed };
 }
 
 /** The bill lines to diff: those this run delivered, else those stored (JSON text). */

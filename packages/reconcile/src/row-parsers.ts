@@ -141,7 +141,7 @@ function wholeOrEmpty(f: FieldSpans, c: number): number | undefined {
 }
 
 const cdrColumn = (name: (typeof CDR_COLUMNS)[number]) => CDR_COLUMNS.indexOf(name);
-const RECORD_ID = cdrColumn("record_id");
+export const RECORD_ID = cdrColumn("record_id");
 const CDR_MSISDN = cdrColumn("msisdn");
 const SERVICE = cdrColumn("service");
 const DIRECTION = cdrColumn("direction");

@@ -1,6 +1,7 @@
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeWhole } from "./digits.js";
 
 /** Bytes of input an msisdn range holds: read into memory whole when its turn comes (about 4× that as objects). */
 export const RANGE_INPUT_BYTES = 8 << 20;
@@ -88,15 +89,7 @@ export class SpillFiles {
         for (let i = 0; i < part.length; i++) into[at++] = part.charCodeAt(i);
         continue;
       }
-      let digits = 1;
-      for (let p = 10; p <= part; p *= 10) digits++;
-      let rest = part;
-      for (let i = at + digits - 1; i >= at; i--) {
-        const d = rest % 10;
-        into[i] = 0x30 + d;
-        rest = (rest - d) / 10;
-      }
-      at += digits;
+      at = writeWhole(into, at, part);
     }
     for (let i = start; i < end; i++) into[at++] = bytes[i] as number;
     into[at++] = 0x0a;
