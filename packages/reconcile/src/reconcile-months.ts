@@ -80,6 +80,21 @@ export async function msisdnsInScope(
   return [...set].filter((m) => inShard(m, ctx.shard)).sort();
 }
 
+/**
+ * The first and last of a chunk's msisdns, to bound its lookups by key. A bill month new to a
+ * table has no statistics, so given only `bill_month = $1 AND msisdn = ANY($2)` the planner read
+ * every stored row of the month for each chunk: a run's cost growing with the square of its size.
+ */
+export function keyRange(msisdns: readonly string[]): { first: string; last: string } {
+  let first = msisdns[0] as string;
+  let last = first;
+  for (const m of msisdns) {
+    if (m < first) first = m;
+    else if (m > last) last = m;
+  }
+  return { first, last };
+}
+
 /** Another run stored one of the chunk's subscriber-months between its read and its write. */
 class StoredMeanwhile extends Error {
   override readonly name = "StoredMeanwhile";
@@ -168,17 +183,18 @@ async function readChunk(
   });
   const withBill = new Set(deliveredBills.map(([m]) => m));
   const withoutBill = msisdns.filter((m) => !withBill.has(m));
+  const range = keyRange(msisdns);
   const [ledger, quarantined, usage, bills] = await Promise.all([
     db
       .selectFrom("credit_ledger")
       .select(["msisdn", "item_key", "occurrence", "idempotency_key", "issue_seq", "refund"])
       .where("bill_month", "=", billMonth)
-      .where("msisdn", "in", msisdns)
+      .where((eb) => eb("msisdn", "=", eb.fn.any(eb.val(msisdns))))
       .execute(),
     db
       .selectFrom("quarantined_rows")
       .select(["msisdn", "record_id", "reason"])
-      .where("msisdn", "in", msisdns)
+      .where((eb) => eb("msisdn", "=", eb.fn.any(eb.val(msisdns))))
       .where("record_id", "is not", null)
       .where("reason", "not like", "duplicate record_id%")
       .execute(),
@@ -186,7 +202,9 @@ async function readChunk(
       .selectFrom("usage_months")
       .select(["msisdn", "records", (eb) => eb.fn<string>("md5", ["records"]).as("digest")])
       .where("bill_month", "=", billMonth)
-      .where("msisdn", "in", msisdns)
+      .where("msisdn", ">=", range.first)
+      .where("msisdn", "<=", range.last)
+      .where((eb) => eb("msisdn", "=", eb.fn.any(eb.val(msisdns))))
       .execute(),
     withoutBill.length === 0
       ? []
@@ -194,7 +212,9 @@ async function readChunk(
           .selectFrom("bill_months")
           .select(["msisdn", "lines"])
           .where("bill_month", "=", billMonth)
-          .where("msisdn", "in", withoutBill)
+          .where("msisdn", ">=", range.first)
+          .where("msisdn", "<=", range.last)
+          .where((eb) => eb("msisdn", "=", eb.fn.any(eb.val(withoutBill))))
           .execute(),
   ]);
   return {
@@ -229,7 +249,11 @@ async function copyMonthRows(
 ): Promise<void> {
   if (rows.msisdns.length === 0) return;
   if (how === "replace") {
-    await session.query(`DELETE FROM ${table} WHERE bill_month = $1 AND msisdn = ANY($2)`, [billMonth, rows.msisdns]);
+    const { first, last } = keyRange(rows.msisdns);
+    await session.query(
+      `DELETE FROM ${table} WHERE bill_month = $1 AND msisdn BETWEEN $2 AND $3 AND msisdn = ANY($4)`,
+      [billMonth, first, last, rows.msisdns],
+    );
   }
   const column = table === "usage_months" ? "records" : "lines";
   await session.copy(table, ["bill_month", "msisdn", column], rows.rows);
@@ -249,10 +273,11 @@ async function storeChunk(
     throw isUniqueViolation(error) ? new StoredMeanwhile() : error;
   });
   if (out.merged.msisdns.length > 0) {
+    const merged = keyRange(out.merged.msisdns);
     const locked = await session.query<{ msisdn: string; digest: string }>(
       `SELECT msisdn, md5(records) AS digest FROM usage_months
-       WHERE bill_month = $1 AND msisdn = ANY($2) ORDER BY msisdn FOR UPDATE`,
-      [billMonth, out.merged.msisdns],
+       WHERE bill_month = $1 AND msisdn BETWEEN $2 AND $3 AND msisdn = ANY($4) ORDER BY msisdn FOR UPDATE`,
+      [billMonth, merged.first, merged.last, out.merged.msisdns],
     );
     if (locked.some((row) => digests.get(row.msisdn) !== row.digest)) throw new StoredMeanwhile();
     await copyMonthRows(session, "usage_months", billMonth, out.merged, "replace");
@@ -303,11 +328,11 @@ async function storeDiscrepancies(
   discrepancies: readonly Discrepancy[],
 ) {
   const money = (cents: number | null) => (cents === null ? null : formatCents(cents));
-  await session.query("DELETE FROM discrepancies WHERE run_id = $1 AND bill_month = $2 AND msisdn = ANY($3)", [
-    ctx.runId,
-    billMonth,
-    msisdns,
-  ]);
+  const { first, last } = keyRange(msisdns);
+  await session.query(
+    "DELETE FROM discrepancies WHERE run_id = $1 AND bill_month = $2 AND msisdn BETWEEN $3 AND $4 AND msisdn = ANY($5)",
+    [ctx.runId, billMonth, first, last, msisdns],
+  );
   await session.copy(
     "discrepancies",
     DISCREPANCY_COLUMNS,
