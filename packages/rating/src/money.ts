@@ -23,13 +23,32 @@ export function parsePrice(text: string): Price | undefined {
   return { text, e4: Number(whole) * 10_000 + Number(fraction) };
 }
 
-const MONEY_PATTERN = /^(\d{1,12})(?:\.(\d{1,2}))?$/;
-
 /** Parses a billed amount: non-negative, at most two decimals, into cents. */
 export function parseCents(text: string): number | undefined {
-  const match = MONEY_PATTERN.exec(text);
-  if (!match) return undefined;
-  return Number(match[1]) * 100 + Number((match[2] ?? "").padEnd(2, "0"));
+  return centsAt(text, 0, text.length);
+}
+
+/**
+ * The cents of `text[from, to)` read as parseCents reads a text: 1-12 digits,
+ * then a point and 1-2 digits or nothing. Read digit by digit, not by a regular
+ * expression: every bill line's amount is, and a match cost more than the rest of the line.
+ */
+export function centsAt(text: string, from: number, to: number): number | undefined {
+  let whole = 0;
+  let i = from;
+  for (; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    whole = whole * 10 + d;
+  }
+  if (i === from || i - from > 12) return undefined;
+  if (i === to) return whole * 100;
+  const decimals = to - i - 1;
+  if (text.charCodeAt(i) !== 46 || decimals < 1 || decimals > 2) return undefined;
+  const tenths = text.charCodeAt(i + 1) - 48;
+  const hundredths = decimals === 2 ? text.charCodeAt(i + 2) - 48 : 0;
+  if (tenths < 0 || tenths > 9 || hundredths < 0 || hundredths > 9) return undefined;
+  return whole * 100 + tenths * 10 + hundredths;
 }
 
 /** round_half_up(a × b / d) for non-negative integers a, b and positive d. */

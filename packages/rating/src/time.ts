@@ -117,8 +117,14 @@ const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.
  * the machine's time zone can never leak in.
  */
 export function parseTimestamp(text: string): number | undefined {
-  const common = text.length === 25 || text.length === 20 ? parseCommonTimestamp(text) : undefined;
-  return common ?? parseAnyTimestamp(text);
+  return timestampAt(text, 0, text.length);
+}
+
+/** parseTimestamp of `text[from, to)`, read in place: a CDR's start is, without cutting it out of its row. */
+export function timestampAt(text: string, from: number, to: number): number | undefined {
+  const length = to - from;
+  const common = length === 25 || length === 20 ? parseCommonTimestamp(text, from, length === 20) : undefined;
+  return common ?? parseAnyTimestamp(from === 0 && to === text.length ? text : text.slice(from, to));
 }
 
 /** The digits of `text` from `at` to `at + count` as a number, or -1 if any is not a digit. */
@@ -137,27 +143,26 @@ function digitsAt(text: string, at: number, count: number): number {
  * regular expression (a third of the time); undefined for any other text,
  * which parseAnyTimestamp then decides. A property test holds the two equal.
  */
-function parseCommonTimestamp(text: string): number | undefined {
-  const sign = text.charCodeAt(19);
-  const utc = text.length === 20;
+function parseCommonTimestamp(text: string, at: number, utc: boolean): number | undefined {
+  const sign = text.charCodeAt(at + 19);
   if (
-    text.charCodeAt(4) !== 45 ||
-    text.charCodeAt(7) !== 45 ||
-    text.charCodeAt(10) !== 84 ||
-    text.charCodeAt(13) !== 58 ||
-    text.charCodeAt(16) !== 58 ||
-    (utc ? sign !== 90 : (sign !== 43 && sign !== 45) || text.charCodeAt(22) !== 58)
+    text.charCodeAt(at + 4) !== 45 ||
+    text.charCodeAt(at + 7) !== 45 ||
+    text.charCodeAt(at + 10) !== 84 ||
+    text.charCodeAt(at + 13) !== 58 ||
+    text.charCodeAt(at + 16) !== 58 ||
+    (utc ? sign !== 90 : (sign !== 43 && sign !== 45) || text.charCodeAt(at + 22) !== 58)
   ) {
     return undefined;
   }
-  const year = digitsAt(text, 0, 4);
-  const month = digitsAt(text, 5, 2);
-  const dom = digitsAt(text, 8, 2);
-  const hour = digitsAt(text, 11, 2);
-  const minute = digitsAt(text, 14, 2);
-  const second = digitsAt(text, 17, 2);
-  const oh = utc ? 0 : digitsAt(text, 20, 2);
-  const om = utc ? 0 : digitsAt(text, 23, 2);
+  const year = digitsAt(text, at, 4);
+  const month = digitsAt(text, at + 5, 2);
+  const dom = digitsAt(text, at + 8, 2);
+  const hour = digitsAt(text, at + 11, 2);
+  const minute = digitsAt(text, at + 14, 2);
+  const second = digitsAt(text, at + 17, 2);
+  const oh = utc ? 0 : digitsAt(text, at + 20, 2);
+  const om = utc ? 0 : digitsAt(text, at + 23, 2);
   if ((year | month | dom | hour | minute | second | oh | om) < 0) return undefined;
   if (month < 1 || month > 12 || dom < 1 || dom > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59 || oh > 23 || om > 59) return undefined;

@@ -2,10 +2,12 @@ import { Decimal } from "decimal.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  centsAt,
   formatCents,
   mulDivHalfUp,
   type PlanPeriod,
   parseCatalogue,
+  parseCents,
   parsePrice,
   type RatedItem,
   type RatedMonth,
@@ -96,6 +98,39 @@ describe("integer money equals decimal.js", () => {
     fc.assert(
       fc.property(priceText(1e9), (text) => {
         expect(parsePrice(text)?.e4).toBe(new Decimal(text).mul(10_000).toNumber());
+      }),
+    );
+  });
+});
+
+describe("a billed amount", () => {
+  // formats.md's rule for amount, as a pattern: the oracle the digit-by-digit reader must agree with.
+  const AMOUNT = /^(\d{1,12})(?:\.(\d{1,2}))?$/;
+  const texts = fc.oneof(
+    fc.string({ unit: fc.constantFrom("0", "1", "9", ".", "-", "+", " ", "e", "٣", "/", ":"), maxLength: 16 }),
+    fc
+      .tuple(
+        fc.bigInt({ min: 0n, max: 10n ** 13n }),
+        fc.constantFrom("", ".", ".5", ".05", ".50", ".123", "./", ".0/", ".:", ".9:", "/", ":"),
+      )
+      .map(([whole, fraction]) => `${whole}${fraction}`),
+  );
+
+  it("is read into exact cents where the rule accepts it, and refused where it does not", () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        const expected = AMOUNT.test(text) ? new Decimal(text).mul(100).toNumber() : undefined;
+        expect(parseCents(text)).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("is read the same within a longer text", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 5 }), texts, fc.string({ maxLength: 5 }), (before, text, after) => {
+        const line = `${before}${text}${after}`;
+        expect(centsAt(line, before.length, before.length + text.length)).toBe(parseCents(text));
       }),
     );
   });

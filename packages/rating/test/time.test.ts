@@ -9,6 +9,7 @@ import {
   parseDate,
   parseMonth,
   parseTimestamp,
+  timestampAt,
 } from "../src/index.js";
 
 describe("time in the billing zone (UTC+8)", () => {
@@ -99,6 +100,15 @@ describe("time in the billing zone (UTC+8)", () => {
         expect(parseTimestamp(text)).toBe(reference(text));
       }),
       { numRuns: 20_000 },
+    );
+    // Read in place, within a row, as a CDR's start is.
+    fc.assert(
+      fc.property(fc.string({ maxLength: 4 }), near, fc.string({ maxLength: 4 }), (before, text, after) => {
+        expect(timestampAt(`${before}${text}${after}`, before.length, before.length + text.length)).toBe(
+          reference(text),
+        );
+      }),
+      { numRuns: 5_000 },
     );
   });
 

@@ -70,19 +70,20 @@ export function deliveredRecords(
   const malformed: QuarantineEntry[] = [];
   const read = spilledReader(CDR_COLUMNS, from.columns);
   for (const spilled of lines) {
-    const { msisdn, fileSeq, line, raw, fields } = read(spilled);
-    const file = from.files[fileSeq] as string;
+    const row = read(spilled);
+    const { line, fields } = row;
+    const file = from.files[row.fileSeq] as string;
     const parsed = parseCdrFields(fields);
     if (!parsed.ok) {
       const recordId = fieldText(fields, RECORD_ID) || null;
-      malformed.push({ file, line, reason: parsed.reason, raw, recordId, msisdn });
+      malformed.push({ file, line, reason: parsed.reason, raw: row.raw(), recordId, msisdn: row.msisdn() });
       continue;
     }
     const r = parsed.value;
     const before = seen.size;
     seen.add(r.recordId);
     if (seen.size === before) {
-      repeated.push({ file, line, recordId: r.recordId, raw });
+      repeated.push({ file, line, recordId: r.recordId, raw: row.raw() });
       continue;
     }
     const record: StoredRecord = [
@@ -125,11 +126,12 @@ export function deliveredBill(
   const malformed: QuarantineEntry[] = [];
   const read = spilledReader(BILL_COLUMNS, from.columns);
   for (const text of spilled) {
-    const { msisdn, fileSeq, line, raw, fields } = read(text);
-    const file = from.files[fileSeq] as string;
-    const parsed = parseBillFields(fields);
+    const row = read(text);
+    const { line } = row;
+    const file = from.files[row.fileSeq] as string;
+    const parsed = parseBillFields(row.fields);
     if (!parsed.ok) {
-      malformed.push({ file, line, reason: parsed.reason, raw, recordId: null, msisdn });
+      malformed.push({ file, line, reason: parsed.reason, raw: row.raw(), recordId: null, msisdn: row.msisdn() });
       continue;
     }
     const { itemKey, cents } = parsed.value;

@@ -1,13 +1,14 @@
 import {
+  centsAt,
   type Direction,
   formatTimestamp,
   type PlanPeriod,
-  parseCents,
   parseDate,
   parseMonth,
   parseTimestamp,
   type Service,
   type Subscription,
+  timestampAt,
   type UsageRecord,
 } from "@billing/rating";
 
@@ -187,9 +188,8 @@ export function parseCdrFields(f: FieldSpans): Parsed<UsageRecord> {
     if (!allDigits(f.text, from + plus, f.ends[OTHER_PARTY] as number))
       return bad(`other_party ${quoted(f, OTHER_PARTY)} is not digits with an optional +`);
   }
-  const startText = fieldText(f, START_TIME);
-  const startMs = parseTimestamp(startText);
-  if (startMs === undefined) return bad(`start_time ${JSON.stringify(startText)} is not ISO 8601 with an offset`);
+  const startMs = timestampAt(f.text, f.starts[START_TIME] as number, f.ends[START_TIME] as number);
+  if (startMs === undefined) return bad(`start_time ${quoted(f, START_TIME)} is not ISO 8601 with an offset`);
   const duration = wholeOrEmpty(f, DURATION);
   if (duration === undefined) return bad("duration_s must be a whole number of seconds ≥ 0");
   const bytesUp = wholeOrEmpty(f, BYTES_UP);
@@ -321,8 +321,7 @@ export function parseBillFields(f: FieldSpans): Parsed<BillLine> {
   if (!parseMonth(billMonth)) return bad(`bill_month ${JSON.stringify(billMonth)} is not YYYY-MM`);
   if (!isMsisdnField(f, BILL_MSISDN)) return bad(`msisdn ${quoted(f, BILL_MSISDN)} is not an 11-digit mobile number`);
   if (fieldEmpty(f, ITEM_KEY)) return bad("item_key is empty");
-  const amount = fieldText(f, AMOUNT);
-  const cents = parseCents(amount);
-  if (cents === undefined) return bad(`amount ${JSON.stringify(amount)} is not yuan ≥ 0 with at most two decimals`);
+  const cents = centsAt(f.text, f.starts[AMOUNT] as number, f.ends[AMOUNT] as number);
+  if (cents === undefined) return bad(`amount ${quoted(f, AMOUNT)} is not yuan ≥ 0 with at most two decimals`);
   return ok({ billMonth, msisdn: fieldText(f, BILL_MSISDN), itemKey: fieldText(f, ITEM_KEY), cents });
 }

@@ -44,15 +44,15 @@ export function spillKey(kind: UsageKindName, billMonth: string, range: number):
   return `${billMonth}.${range}.${kind}`;
 }
 
-/** A spilled line read back (spilledReader). */
+/** A spilled line read back (spilledReader): one object, reused for the reader's next line. */
 export interface SpilledRecord {
-  readonly msisdn: string;
   readonly fileSeq: number;
   readonly line: number;
-  /** The row as read. */
-  readonly raw: string;
-  /** The row's fields for the reader's columns; reused by the reader's next line. */
+  /** The row's fields for the reader's columns. */
   readonly fields: FieldSpans;
+  /** The row as read, and its msisdn: made into strings only for the rows that need them (malformed, repeated). */
+  raw(): string;
+  msisdn(): string;
 }
 
 /**
@@ -68,25 +68,61 @@ export function spilledReader(
   const starts = new Int32Array(columns.length);
   const ends = new Int32Array(columns.length);
   const fieldStarts: number[] = [];
+  const spans = { text: "", starts, ends };
+  let text = "";
+  let rowAt = 0;
+  let jsonRaw: string | undefined;
+  const record = {
+    fileSeq: 0,
+    line: 0,
+    fields: spans as FieldSpans,
+    raw: () => jsonRaw ?? text.slice(rowAt),
+    msisdn: () => text.slice(0, text.indexOf("\t")),
+  };
   return (spilled) => {
-    const { msisdn, fileSeq, line, restAt } = spilledFields(spilled);
-    const indexes = indexesByFile[fileSeq] as readonly number[];
+    const fileAt = spilled.indexOf("\t") + 1;
+    const lineAt = digitsEnd(spilled, fileAt) + 1;
+    const restAt = digitsEnd(spilled, lineAt) + 1;
+    text = spilled;
+    record.fileSeq = wholeAt(spilled, fileAt, lineAt - 1);
+    record.line = wholeAt(spilled, lineAt, restAt - 1);
+    const indexes = indexesByFile[record.fileSeq] as readonly number[];
     if (spilled.charCodeAt(restAt) !== 0x52 /* R */) {
       const [raw, values] = JSON.parse(spilled.slice(restAt + 1)) as [string, string[]];
-      return { msisdn, fileSeq, line, raw, fields: spansOfRow(rowOf(values, columns, indexes), columns) };
+      jsonRaw = raw;
+      record.fields = spansOfRow(rowOf(values, columns, indexes), columns);
+      return record;
     }
-    const rowAt = restAt + 1;
-    fieldStarts.length = 0;
-    for (let at = rowAt; at > 0; at = spilled.indexOf(",", at) + 1) fieldStarts.push(at);
-    fieldStarts.push(spilled.length + 1);
+    jsonRaw = undefined;
+    rowAt = restAt + 1;
+    // Set in place, never emptied: emptying the array gave back its store, and each row grew a new one.
+    let count = 0;
+    for (let at = rowAt; at > 0; at = spilled.indexOf(",", at) + 1) fieldStarts[count++] = at;
+    fieldStarts[count++] = spilled.length + 1;
     for (let c = 0; c < columns.length; c++) {
       const i = indexes[c] as number;
-      const present = i >= 0 && i + 1 < fieldStarts.length;
+      const present = i >= 0 && i + 1 < count;
       starts[c] = present ? (fieldStarts[i] as number) : 0;
       ends[c] = present ? (fieldStarts[i + 1] as number) - 1 : 0;
     }
-    return { msisdn, fileSeq, line, raw: spilled.slice(rowAt), fields: { text: spilled, starts, ends } };
+    spans.text = spilled;
+    record.fields = spans;
+    return record;
   };
+}
+
+/** Where the digits of `text` from `at` on end. */
+function digitsEnd(text: string, at: number): number {
+  let i = at;
+  for (let d = text.charCodeAt(i) - 48; d >= 0 && d <= 9; d = text.charCodeAt(i) - 48) i++;
+  return i;
+}
+
+/** The whole number written in digits at `text[from, to)`. */
+function wholeAt(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
 }
 
 /** A row as spilled: `R` and the record when it splits on commas into its fields, else `J` and JSON [record, fields]. */

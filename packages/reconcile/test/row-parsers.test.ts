@@ -246,7 +246,8 @@ describe("reading spilled rows back", () => {
         const read = spilledReader(CDR_COLUMNS, [[], indexes]);
         const spilled = read(spilledLine(header, row, line));
         expect({ fileSeq: spilled.fileSeq, line: spilled.line }).toEqual({ fileSeq: 1, line });
-        expect(spilled.raw).toBe(csvRecord(header.map((c) => row[c] ?? "")));
+        expect(spilled.raw()).toBe(csvRecord(header.map((c) => row[c] ?? "")));
+        expect(spilled.msisdn()).toBe(row.msisdn ?? "");
         const byColumn = CDR_COLUMNS.map((_, c) =>
           spilled.fields.text.slice(spilled.fields.starts[c], spilled.fields.ends[c]),
         );
