@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { setFlagsFromString } from "node:v8";
 import { chooseTarget, openDatabase } from "@billing/db";
 import { formatShard, InputError, reconcile, type Shard, type Summary } from "@billing/reconcile";
 import { EXIT } from "./exit-codes.js";
@@ -18,23 +17,8 @@ export interface ReconcileArgs {
   readonly chunkSize: number;
 }
 
-/**
- * How far V8 lets the old generation grow past what a full collection left
- * live, in percent, on a server run. Every subscriber's plan periods and
- * subscriptions stay live all run (some 90 MB for 50,000), and with V8's own
- * factor (about 1.5 under our heap bound) the main thread marked them some 30
- * times in a 2M-CDR run. At 100 it marks them about 20 times: 0.8-1 s less CPU,
- * 30-50 MB more peak RSS. At 300 a 4M-CDR run (100,000 subscribers) peaked
- * past 1 GB. Not on PGlite, whose database memory is in this process: there it
- * saved 4% and raised the peak from about 900 to 920 MB, too near the 1 GB
- * bound for a peak that varies by ±40 MB from run to run.
- */
-const SERVER_HEAP_GROWING_PERCENT = 100;
-
 export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<number> {
   const database = await openDatabase(chooseTarget(args.database, io.env));
-  // V8 reads this at each collection; set before the reference data is read.
-  if (database.kind === "postgres") setFlagsFromString(`--heap-growing-percent=${SERVER_HEAP_GROWING_PERCENT}`);
   const progress = progressBar(io);
   try {
     const runId = args.runId ?? newRunId(io.now());
