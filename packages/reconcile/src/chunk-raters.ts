@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { ChunkWorkerData } from "./chunk-worker.js";
-import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, rateChunk } from "./rate-chunk.js";
+import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, rateChunk, type VpmnSpans } from "./rate-chunk.js";
 
 /** Rates chunks on worker threads (piscina), or on this thread when `threads` is 0. */
 export interface ChunkRaters {
@@ -9,7 +9,12 @@ export interface ChunkRaters {
   close(): Promise<void>;
 }
 
-export function chunkRaters(ctx: ChunkRatingContext, catalogueText: string, threads: number): ChunkRaters {
+export function chunkRaters(
+  ctx: ChunkRatingContext,
+  catalogueText: string,
+  vpmn: VpmnSpans,
+  threads: number,
+): ChunkRaters {
   if (threads === 0) {
     return { rate: async (input) => rateChunk(ctx, input), close: async () => {} };
   }
@@ -17,8 +22,7 @@ export function chunkRaters(ctx: ChunkRatingContext, catalogueText: string, thre
     filename: fileURLToPath(new URL("./chunk-worker.js", import.meta.url)),
     workerData: {
       catalogueText,
-      periods: ctx.periods,
-      subscriptions: ctx.subscriptions,
+      vpmn,
       runId: ctx.runId,
       cdrFiles: ctx.cdrFiles,
       cdrColumns: ctx.cdrColumns,

@@ -2,15 +2,21 @@
  * A worker thread that rates chunks (rateChunk) for the run on the main
  * thread, which keeps the database and the outputs. Started by ChunkRaters.
  */
-import { type PlanPeriod, parseCatalogueText, type Subscription } from "@billing/rating";
+import { parseCatalogueText } from "@billing/rating";
 import { workerData } from "piscina";
-import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, directoryOf, rateChunk } from "./rate-chunk.js";
+import {
+  type ChunkInput,
+  type ChunkOutput,
+  type ChunkRatingContext,
+  directoryOfSpans,
+  rateChunk,
+  type VpmnSpans,
+} from "./rate-chunk.js";
 
-/** What a worker is started with: the run's reference data, cloned once. */
+/** What a worker is started with: what rating needs of the run besides each chunk, cloned once. */
 export interface ChunkWorkerData {
   readonly catalogueText: string;
-  readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
-  readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
+  readonly vpmn: VpmnSpans;
   readonly runId: string;
   readonly cdrFiles: readonly string[];
   readonly cdrColumns: readonly (readonly number[])[];
@@ -21,9 +27,7 @@ const parsed = parseCatalogueText(data.catalogueText);
 if (!parsed.ok) throw new Error("the run's catalogue no longer validates in a worker thread");
 const ctx: ChunkRatingContext = {
   catalogue: parsed.catalogue,
-  periods: data.periods,
-  subscriptions: data.subscriptions,
-  directory: directoryOf(data.periods),
+  directory: directoryOfSpans(data.vpmn),
   runId: data.runId,
   cdrFiles: data.cdrFiles,
   cdrColumns: data.cdrColumns,

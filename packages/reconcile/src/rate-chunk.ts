@@ -23,11 +23,13 @@ import { type MonthRows, MonthRowsWriter } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { type StoredRecord, usageFromStored } from "./stored-usage.js";
 
-/** What rating a chunk needs besides the chunk: the same for every chunk of a run. */
+/**
+ * What rating a chunk needs besides the chunk: the same for every chunk of a
+ * run. Not the subscribers' periods and subscriptions, which come with each
+ * chunk: a rating thread's copy of everyone's cost some 0.7 KB of peak RSS per subscriber.
+ */
 export interface ChunkRatingContext {
   readonly catalogue: Catalogue;
-  readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
-  readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
   readonly directory: Directory;
   readonly runId: string;
   /** The run's CDR files, which spilled rows name by index, and where CDR_COLUMNS are in each (columnIndexes). */
@@ -59,6 +61,9 @@ export interface ChunkInput {
   }[];
   /** Records quarantined as malformed, in any run. */
   readonly quarantined: readonly { msisdn: string | null; record_id: string | null; reason: string }[];
+  /** The plan periods and subscriptions of the chunk's msisdns that have any. */
+  readonly periods: readonly (readonly [msisdn: string, periods: readonly PlanPeriod[]])[];
+  readonly subscriptions: readonly (readonly [msisdn: string, subscriptions: readonly Subscription[]])[];
 }
 
 /** What rating a chunk produced, and what of this run's delivery to store. */
@@ -81,8 +86,11 @@ export interface ChunkOutput {
   readonly malformed: QuarantineEntry[];
 }
 
-/** Directory of VPMN membership from every subscriber's periods. */
-export function directoryOf(periods: ReadonlyMap<string, readonly PlanPeriod[]>): Directory {
+/** The spans of days (end exclusive) in which an msisdn is in a VPMN group. */
+export type VpmnSpans = ReadonlyMap<string, readonly { from: number; to: number; group: string }[]>;
+
+/** Every subscriber's VPMN spans, from their periods: plain data, for a rating thread (directoryOfSpans). */
+export function vpmnSpans(periods: ReadonlyMap<string, readonly PlanPeriod[]>): VpmnSpans {
   const groups = new Map<string, { from: number; to: number; group: string }[]>();
   for (const [msisdn, list] of periods) {
     const spans = list
@@ -94,11 +102,20 @@ export function directoryOf(periods: ReadonlyMap<string, readonly PlanPeriod[]>)
       }));
     if (spans.length > 0) groups.set(msisdn, spans);
   }
+  return groups;
+}
+
+export function directoryOfSpans(groups: VpmnSpans): Directory {
   return {
     vpmnGroupAt(msisdn, day) {
       return groups.get(msisdn)?.find((s) => day >= s.from && day < s.to)?.group ?? null;
     },
   };
+}
+
+/** Directory of VPMN membership from every subscriber's periods. */
+export function directoryOf(periods: ReadonlyMap<string, readonly PlanPeriod[]>): Directory {
+  return directoryOfSpans(vpmnSpans(periods));
 }
 
 /** Exact cents of a stored numeric(14,2) string. */
@@ -130,6 +147,8 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
   const delivered = new Map(input.delivered);
   const storedUsage = new Map(input.storedUsage);
   const billOf = billedLines(input.bills);
+  const periodsOf = new Map(input.periods);
+  const subscriptionsOf = new Map(input.subscriptions);
   const ledgerBy = groupBy(input.ledger, (l) => l.msisdn);
   const quarantinedBy = groupBy(input.quarantined, (q) => q.msisdn as string);
   const fresh = new MonthRowsWriter();
@@ -175,12 +194,12 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
       }
     }
 
-    const periods = ctx.periods.get(msisdn) ?? [];
+    const periods = periodsOf.get(msisdn) ?? [];
     const month = rateSubscriberMonth({
       billMonth,
       msisdn,
       periods,
-      subscriptions: ctx.subscriptions.get(msisdn) ?? [],
+      subscriptions: subscriptionsOf.get(msisdn) ?? [],
       records: usage ?? records.map((r) => usageFromStored(msisdn, r)),
       catalogue: ctx.catalogue,
       directory: ctx.directory,

@@ -1,5 +1,5 @@
 import { type BillingDatabase, copyRows, inTransaction, type RawSession } from "@billing/db";
-import { formatCents, parseMonth, startOfDayMs } from "@billing/rating";
+import { formatCents, type PlanPeriod, parseMonth, type Subscription, startOfDayMs } from "@billing/rating";
 import { type ChunkBills, ChunkBillsBuilder } from "./chunk-bills.js";
 import type { ChunkRaters } from "./chunk-raters.js";
 import { type Delivered, deliveredBill, type RepeatedId } from "./delivered.js";
@@ -12,10 +12,13 @@ import type { ChunkInput, ChunkOutput, ChunkRatingContext } from "./rate-chunk.j
 import { inShard, type Shard } from "./shard.js";
 import type { StoredBillLine } from "./stored-usage.js";
 
-export { centsOf, directoryOf } from "./rate-chunk.js";
+export { centsOf, directoryOf, directoryOfSpans, vpmnSpans } from "./rate-chunk.js";
 
 export interface MonthContext extends ChunkRatingContext {
   readonly database: BillingDatabase;
+  /** Every subscriber's plan periods and subscriptions, by msisdn (each chunk takes its own). */
+  readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
+  readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
   /** The run's bill files, which spilled rows name by index, and where BILL_COLUMNS are in each (columnIndexes). */
   readonly billFiles: readonly string[];
   readonly billColumns: readonly (readonly number[])[];
@@ -226,9 +229,21 @@ async function readChunk(
       bills: chunkBills(deliveredBills, bills),
       ledger,
       quarantined,
+      periods: entriesOf(ctx.periods, msisdns),
+      subscriptions: entriesOf(ctx.subscriptions, msisdns),
     },
     digests: new Map(usage.map((u) => [u.msisdn, u.digest])),
   };
+}
+
+/** The entries of `map` for `keys`, of the keys it has. */
+function entriesOf<T>(map: ReadonlyMap<string, T>, keys: readonly string[]): [string, T][] {
+  const out: [string, T][] = [];
+  for (const key of keys) {
+    const value = map.get(key);
+    if (value !== undefined) out.push([key, value]);
+  }
+  return out;
 }
 
 /** Is this the server's or PGlite's error for a key already stored? */

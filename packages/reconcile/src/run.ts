@@ -18,10 +18,11 @@ import { QuarantineSink } from "./quarantine.js";
 import { countFor, type FileCount } from "./read-rows.js";
 import {
   type ChunkResult,
-  directoryOf,
+  directoryOfSpans,
   type MonthContext,
   msisdnsInScope,
   reconcileChunk,
+  vpmnSpans,
 } from "./reconcile-months.js";
 import { ReportTotals, renderReport } from "./report.js";
 import { formatShard, type Shard, WHOLE_RUN } from "./shard.js";
@@ -225,13 +226,14 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     let reconciled: Awaited<ReturnType<typeof reconcileMonths>>;
     let quarantineByReason: Map<string, number>;
     try {
+      const vpmn = vpmnSpans(periods);
       const ctx: MonthContext = {
         database,
         catalogue,
         catalogueDigest,
         periods,
         subscriptions,
-        directory: directoryOf(periods),
+        directory: directoryOfSpans(vpmn),
         shard,
         runId,
         inputDigests: digests,
@@ -240,7 +242,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         cdrColumns: spilled.cdrColumns,
         billColumns: spilled.billColumns,
       };
-      const raters = chunkRaters(ctx, catalogueText, options.threads ?? 0);
+      const raters = chunkRaters(ctx, catalogueText, vpmn, options.threads ?? 0);
       try {
         reconciled = await reconcileMonths(ctx, raters, spilled, quarantine, counts, options);
       } finally {
