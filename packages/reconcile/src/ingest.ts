@@ -85,11 +85,13 @@ async function upsertRows(
   const unique = [...new Map(rows.map((r) => [key.map((c) => r[c]).join("\t"), r])).values()];
   const columns = Object.keys(unique[0] ?? {}).join(", ");
   const set = update.map((c) => `${c} = excluded.${c}`).join(", ");
+  // A night's rows are mostly those stored the night before: an unchanged one is left as it is, not written again.
+  const changed = `(${update.map((c) => `${table}.${c}`).join(", ")}) IS DISTINCT FROM (${update.map((c) => `excluded.${c}`).join(", ")})`;
   for (let i = 0; i < unique.length; i += UPSERT_ROWS) {
     await inTransaction(ctx.database, (session) =>
       session.query(
         `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::${table}, $1::json)
-         ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set}`,
+         ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set} WHERE ${changed}`,
         [JSON.stringify(unique.slice(i, i + UPSERT_ROWS))],
       ),
     );
