@@ -61,6 +61,32 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
     ]);
   });
 
+  // A run merging a stored month writes it only if its xmin is the one it read (reconcile-months.ts).
+  it("gives a stored month a new xmin when it is replaced, even by the same text, and not when it is read or locked", async () => {
+    const version = async () =>
+      (
+        await sql<{ v: string }>`select xmin::text as v from usage_months
+          where bill_month = '2031-01' and msisdn = '13800000000'`.execute(scratch.database.db)
+      ).rows[0]?.v;
+    await sql`insert into usage_months values ('2031-01', '13800000000', '[]')`.execute(scratch.database.db);
+    const first = await version();
+    expect(first).toMatch(/^\d+$/);
+    await inTransaction(scratch.database, async (session) => {
+      await session.query("SELECT records FROM usage_months WHERE bill_month = '2031-01' FOR UPDATE");
+    });
+    expect(await version()).toBe(first);
+    await inTransaction(scratch.database, async (session) => {
+      await session.query("DELETE FROM usage_months WHERE bill_month = '2031-01'");
+      await session.copy(
+        "usage_months",
+        ["bill_month", "msisdn", "records"],
+        copyRows([["2031-01", "13800000000", "[]"]]),
+      );
+    });
+    expect(await version()).not.toBe(first);
+    await sql`delete from usage_months where bill_month = '2031-01'`.execute(scratch.database.db);
+  });
+
   it("COPYs any text back as it was: tabs, line ends, backslashes, quotes, JSON, empty and NULL", async () => {
     const values = ["a\tb\nc\r\\d", '[{"k":"v,\\"w\\""}]', "", null, "中文 \\N", "\\\\"];
     await inTransaction(scratch.database, async (session) => {

@@ -1,5 +1,6 @@
 import { type BillingDatabase, copyRows, inTransaction, type RawSession } from "@billing/db";
 import { formatCents, type PlanPeriod, parseMonth, type Subscription, startOfDayMs } from "@billing/rating";
+import { sql } from "kysely";
 import { type ChunkBills, ChunkBillsBuilder } from "./chunk-bills.js";
 import type { ChunkRaters } from "./chunk-raters.js";
 import { type Delivered, deliveredBill, type RepeatedId } from "./delivered.js";
@@ -123,10 +124,10 @@ export async function reconcileChunk(
 ): Promise<ChunkResult> {
   const bills = deliveredBills(ctx, billMonth, msisdns, delivered);
   for (let attempt = 1; ; attempt++) {
-    const { input, digests } = await readChunk(ctx, billMonth, msisdns, delivered, bills.lines);
+    const { input, versions } = await readChunk(ctx, billMonth, msisdns, delivered, bills.lines);
     const out = await raters.rate(input);
     try {
-      return await inTransaction(ctx.database, (session) => storeChunk(session, ctx, input, out, digests, bills));
+      return await inTransaction(ctx.database, (session) => storeChunk(session, ctx, input, out, versions, bills));
     } catch (error) {
       if (!(error instanceof StoredMeanwhile) || attempt === ATTEMPTS) throw error;
     }
@@ -178,7 +179,7 @@ async function readChunk(
   msisdns: readonly string[],
   delivered: ReadonlyMap<string, Delivered>,
   deliveredBills: DeliveredBills["lines"],
-): Promise<{ input: ChunkInput; digests: Map<string, string> }> {
+): Promise<{ input: ChunkInput; versions: Map<string, string> }> {
   const db = ctx.database.db;
   const mine = msisdns.flatMap((m) => {
     const d = delivered.get(m);
@@ -203,7 +204,7 @@ async function readChunk(
       .execute(),
     db
       .selectFrom("usage_months")
-      .select(["msisdn", "records", (eb) => eb.fn<string>("md5", ["records"]).as("digest")])
+      .select(["msisdn", "records", sql<string>`xmin::text`.as("version")])
       .where("bill_month", "=", billMonth)
       .where("msisdn", ">=", range.first)
       .where("msisdn", "<=", range.last)
@@ -232,7 +233,7 @@ async function readChunk(
       periods: entriesOf(ctx.periods, msisdns),
       subscriptions: entriesOf(ctx.subscriptions, msisdns),
     },
-    digests: new Map(usage.map((u) => [u.msisdn, u.digest])),
+    versions: new Map(usage.map((u) => [u.msisdn, u.version])),
   };
 }
 
@@ -279,7 +280,7 @@ async function storeChunk(
   ctx: MonthContext,
   input: ChunkInput,
   out: ChunkOutput,
-  digests: ReadonlyMap<string, string>,
+  versions: ReadonlyMap<string, string>,
   bills: DeliveredBills,
 ): Promise<ChunkResult> {
   const { billMonth, msisdns } = input;
@@ -289,12 +290,13 @@ async function storeChunk(
   });
   if (out.merged.msisdns.length > 0) {
     const merged = keyRange(out.merged.msisdns);
-    const locked = await session.query<{ msisdn: string; digest: string }>(
-      `SELECT msisdn, md5(records) AS digest FROM usage_months
+    // Each write of a row makes a new version of it, with the writing transaction's id as its xmin.
+    const locked = await session.query<{ msisdn: string; version: string }>(
+      `SELECT msisdn, xmin::text AS version FROM usage_months
        WHERE bill_month = $1 AND msisdn BETWEEN $2 AND $3 AND msisdn = ANY($4) ORDER BY msisdn FOR UPDATE`,
       [billMonth, merged.first, merged.last, out.merged.msisdns],
     );
-    if (locked.some((row) => digests.get(row.msisdn) !== row.digest)) throw new StoredMeanwhile();
+    if (locked.some((row) => versions.get(row.msisdn) !== row.version)) throw new StoredMeanwhile();
     await copyMonthRows(session, "usage_months", billMonth, out.merged, "replace");
   }
   await copyMonthRows(session, "bill_months", billMonth, bills.rows, "replace");
