@@ -7,6 +7,8 @@ import pg from "pg";
 import { migrate } from "./migrations.js";
 import type { Schema } from "./schema.js";
 
+const PGLITE_SHARED_BUFFERS = "32MB";
+
 export type DatabaseKind = "pglite" | "postgres";
 
 /** Where the data lives: a PostgreSQL server, or an embedded PGlite folder (`memory://` for none). */
@@ -72,6 +74,9 @@ export async function openDatabase(target: DatabaseTarget, upTo?: string): Promi
   const dataDir = inMemory ? target.dataDir : resolve(target.dataDir);
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir, {
+    // PGlite's 128 MB of shared buffers live in this process, which a 2M-CDR run fills: at 32 MB
+    // its peak RSS was 790-860 MB against 900-920, in the same time (at 16 MB, 6% slower).
+    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
     parsers: { [OID.int8]: toNumber, [OID.numeric]: identity, [OID.date]: identity },
   });
   const db = new Kysely<Schema>({ dialect: new PGliteDialect(pglite) });

@@ -34,6 +34,19 @@ describe("embedded PGlite on disk", () => {
   });
 });
 
+describe("embedded PGlite's memory", () => {
+  // Its shared buffers are in the run's own process, under the run's 1 GB bound.
+  it("keeps 32 MB of shared buffers, not PGlite's 128 MB", async () => {
+    const database = await openDatabase({ kind: "pglite", dataDir: "memory://" });
+    try {
+      const { rows } = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(database.db);
+      expect(rows).toEqual([{ shared_buffers: "32MB" }]);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
   let scratch: ScratchDatabase;
   beforeAll(async () => {
