@@ -107,7 +107,17 @@ async function upsertRows(
 export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, PlanPeriod[]>> {
   const file = ctx.inputs.subscribers;
   const parsed: { line: number; raw: string; period: PlanPeriod }[] = [];
-  await readParsed(ctx, file, SUBSCRIBER_COLUMNS, parseSubscriberRow, (period, entry) => {
+  const one = interner();
+  await readParsed(ctx, file, SUBSCRIBER_COLUMNS, parseSubscriberRow, (p, entry) => {
+    const period: PlanPeriod = {
+      ...p,
+      planId: one(p.planId),
+      activeFrom: one(p.activeFrom),
+      activeTo: p.activeTo === null ? null : one(p.activeTo),
+      homeArea: one(p.homeArea),
+      vpmnGroup: p.vpmnGroup === null ? null : one(p.vpmnGroup),
+      payment: p.payment === "prepaid" ? "prepaid" : "postpaid",
+    };
     parsed.push({ line: entry.line, raw: entry.raw, period });
     return undefined;
   });
@@ -124,7 +134,7 @@ export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, P
     list.forEach((p, i) => {
       const reason = refused.get(i);
       if (reason) refusedLines.push({ line: p.line, raw: p.raw, reason, msisdn });
-      else accepted.set(msisdn, [...(accepted.get(msisdn) ?? []), p.period]);
+      else addTo(accepted, msisdn, p.period);
     });
   }
   refusedLines.sort((a, b) => a.line - b.line);
@@ -132,12 +142,39 @@ export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, P
   return accepted;
 }
 
+/*
+ * The reference data of every subscriber stays in memory all run, so it is
+ * held tightly: one string for each of the few plan ids, dates, areas and
+ * products (parsed, each row had its own), and lists made as literals (one
+ * built by spreading or pushing has room for 17 elements: 150 bytes where
+ * one period takes 8). At 130,000 subscribers, some 40 MB less to hold and mark.
+ */
+
+/** The one string of each value seen. */
+function interner(): (value: string) => string {
+  const seen = new Map<string, string>();
+  return (value) => {
+    const one = seen.get(value);
+    if (one !== undefined) return one;
+    seen.set(value, value);
+    return value;
+  };
+}
+
+/** Appends to the list of `key`, a new list holding the one value when there is none. */
+function addTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string, Subscription[]>> {
   const bySubscriber = new Map<string, Subscription[]>();
   const file = ctx.inputs.subscriptions;
   if (!file) return bySubscriber;
-  await readParsed(ctx, file, SUBSCRIPTION_COLUMNS, parseSubscriptionRow, (subscription) => {
-    bySubscriber.set(subscription.msisdn, [...(bySubscriber.get(subscription.msisdn) ?? []), subscription]);
+  const one = interner();
+  await readParsed(ctx, file, SUBSCRIPTION_COLUMNS, parseSubscriptionRow, (s) => {
+    addTo(bySubscriber, s.msisdn, { ...s, productId: one(s.productId) });
     return undefined;
   });
   return bySubscriber;
