@@ -164,7 +164,9 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
   const { database, runId } = options;
   await mkdir(options.outDir, { recursive: true });
   const inputs = await findInputs(options.inDir);
+  const digesting = performance.now();
   const digests = await inputDigests(inputs);
+  const digestsMs = Math.round(performance.now() - digesting);
   await database.db
     .insertInto("runs")
     .values({
@@ -195,7 +197,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
   };
   const ingest = { database, runId, inputs, shard, quarantine, counts, onBytes };
   try {
-    const phases: Record<string, number> = {};
+    const phases: Record<string, number> = { input_digests: digestsMs };
     let mark = performance.now();
     const lap = (phase: string) => {
       const at = performance.now();
