@@ -20,21 +20,20 @@ export interface ReconcileArgs {
 
 /**
  * How far V8 lets the old generation grow past what a full collection left
- * live, in percent, on a server run. Every subscriber's plan periods and
- * subscriptions stay live all run, and with V8's own factor (about 1.5 under
- * our heap bound) the main thread marked them some 30 times in a 2M-CDR run.
- * At 100 it marks them about 20 times: 1 s less CPU, 40-60 MB more peak RSS
- * (130,000 subscribers: 810 MB against 748). At 300 a run of 100,000
- * subscribers peaked past 1 GB. Not on PGlite, whose database memory is in
- * this process: there it saved 4% for a higher peak in a run whose peak
- * varies by ±40 MB.
+ * live, in percent. Every subscriber's plan periods and subscriptions stay
+ * live all run, and with V8's own factor (about 1.5 under our heap bound) the
+ * main thread marked them some 30 times in a 2M-CDR run. At 100 it marks them
+ * about 20 times: on a server 1 s less CPU for 40-60 MB more peak RSS
+ * (130,000 subscribers: 810 MB against 748), on PGlite 1.2 s less for no
+ * clear change in a peak that varies by ±40 MB (130,000 subscribers: 821 MB).
+ * At 300 a server run of 100,000 subscribers peaked past 1 GB.
  */
-const SERVER_HEAP_GROWING_PERCENT = 100;
+const HEAP_GROWING_PERCENT = 100;
 
 export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<number> {
   const database = await openDatabase(chooseTarget(args.database, io.env));
   // V8 reads this at each collection; set before the reference data is read.
-  if (database.kind === "postgres") setFlagsFromString(`--heap-growing-percent=${SERVER_HEAP_GROWING_PERCENT}`);
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const progress = progressBar(io);
   try {
     const runId = args.runId ?? newRunId(io.now());
