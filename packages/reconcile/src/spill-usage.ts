@@ -80,12 +80,8 @@ export function spilledReader(
     msisdn: () => text.slice(0, text.indexOf("\t")),
   };
   return (spilled) => {
-    const fileAt = spilled.indexOf("\t") + 1;
-    const lineAt = digitsEnd(spilled, fileAt) + 1;
-    const restAt = digitsEnd(spilled, lineAt) + 1;
+    const restAt = readHead(spilled, record);
     text = spilled;
-    record.fileSeq = wholeAt(spilled, fileAt, lineAt - 1);
-    record.line = wholeAt(spilled, lineAt, restAt - 1);
     const indexes = indexesByFile[record.fileSeq] as readonly number[];
     if (spilled.charCodeAt(restAt) !== 0x52 /* R */) {
       const [raw, values] = JSON.parse(spilled.slice(restAt + 1)) as [string, string[]];
@@ -109,6 +105,16 @@ export function spilledReader(
     record.fields = spans;
     return record;
   };
+}
+
+/** Reads a spilled line's head (spillHead) into `into`, and returns where the row as spilled (spillRow) begins. */
+function readHead(spilled: string, into: { fileSeq: number; line: number }): number {
+  const fileAt = spilled.indexOf("\t") + 1;
+  const lineAt = digitsEnd(spilled, fileAt) + 1;
+  const restAt = digitsEnd(spilled, lineAt) + 1;
+  into.fileSeq = wholeAt(spilled, fileAt, lineAt - 1);
+  into.line = wholeAt(spilled, lineAt, restAt - 1);
+  return restAt;
 }
 
 /** Where the digits of `text` from `at` on end. */
@@ -135,23 +141,12 @@ function spillHead(msisdn: string, fileSeq: number, line: number): string {
   return `${msisdn}\t${fileSeq}\t${line}\t`;
 }
 
-/** A spilled line's msisdn, file index, line, and where the rest after them begins (the row as spilled, spillRow). */
-function spilledFields(spilled: string): { msisdn: string; fileSeq: number; line: number; restAt: number } {
-  const fileAt = spilled.indexOf("\t") + 1;
-  const lineAt = spilled.indexOf("\t", fileAt) + 1;
-  const restAt = spilled.indexOf("\t", lineAt) + 1;
-  return {
-    msisdn: spilled.slice(0, fileAt - 1),
-    fileSeq: Number(spilled.slice(fileAt, lineAt - 1)),
-    line: Number(spilled.slice(lineAt, restAt - 1)),
-    restAt,
-  };
-}
+const position = { fileSeq: 0, line: 0 };
 
 /** Where a spilled line was read: file index × 2³² + line, an order of file, then line. */
 function positionOf(spilled: string): number {
-  const { fileSeq, line } = spilledFields(spilled);
-  return fileSeq * 2 ** 32 + line;
+  readHead(spilled, position);
+  return position.fileSeq * 2 ** 32 + position.line;
 }
 
 /** Two lists of spilled lines, each in file and line order, as one in that order. */
