@@ -1,6 +1,6 @@
-import { type BillingDatabase, copyRows, inTransaction, type RawSession } from "@billing/db";
+import { type BillingDatabase, copyRows, inTransaction, type RawSession, type SqlValue } from "@billing/db";
 import { formatCents, type PlanPeriod, parseMonth, type Subscription, startOfDayMs } from "@billing/rating";
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { type ChunkBills, ChunkBillsBuilder } from "./chunk-bills.js";
 import type { ChunkRaters } from "./chunk-raters.js";
 import { type Delivered, deliveredBill, type RepeatedId } from "./delivered.js";
@@ -84,11 +84,7 @@ export async function msisdnsInScope(
   return [...set].filter((m) => inShard(m, ctx.shard)).sort();
 }
 
-/**
- * The first and last of a chunk's msisdns, to bound its lookups by key. A bill month new to a
- * table has no statistics, so given only `bill_month = $1 AND msisdn = ANY($2)` the planner read
- * every stored row of the month for each chunk: a run's cost growing with the square of its size.
- */
+/** The first and last of a chunk's msisdns (inChunk). */
 export function keyRange(msisdns: readonly string[]): { first: string; last: string } {
   let first = msisdns[0] as string;
   let last = first;
@@ -97,6 +93,26 @@ export function keyRange(msisdns: readonly string[]): { first: string; last: str
     else if (m > last) last = m;
   }
   return { first, last };
+}
+
+/**
+ * A chunk's stored months looked up by key: `msisdn` within the chunk's first
+ * and last, and among its msisdns. A bill month new to a table has no
+ * statistics, so given only the list the planner read every stored row of the
+ * month for each chunk: a run's cost growing with the square of its size.
+ */
+function inChunk(msisdns: readonly string[]): RawBuilder<boolean> {
+  const { first, last } = keyRange(msisdns);
+  return sql<boolean>`msisdn BETWEEN ${first} AND ${last} AND msisdn = ANY(${msisdns})`;
+}
+
+/** inChunk for a statement of a RawSession: its text, with parameters `$at` on, and their values. */
+function inChunkText(msisdns: readonly string[], at: number): { text: string; values: SqlValue[] } {
+  const { first, last } = keyRange(msisdns);
+  return {
+    text: `msisdn BETWEEN $${at} AND $${at + 1} AND msisdn = ANY($${at + 2})`,
+    values: [first, last, msisdns],
+  };
 }
 
 /** Another run stored one of the chunk's subscriber-months between its read and its write. */
@@ -187,7 +203,6 @@ async function readChunk(
   });
   const withBill = new Set(deliveredBills.map(([m]) => m));
   const withoutBill = msisdns.filter((m) => !withBill.has(m));
-  const range = keyRange(msisdns);
   const [ledger, quarantined, usage, bills] = await Promise.all([
     db
       .selectFrom("credit_ledger")
@@ -206,9 +221,7 @@ async function readChunk(
       .selectFrom("usage_months")
       .select(["msisdn", "records", sql<string>`xmin::text`.as("version")])
       .where("bill_month", "=", billMonth)
-      .where("msisdn", ">=", range.first)
-      .where("msisdn", "<=", range.last)
-      .where((eb) => eb("msisdn", "=", eb.fn.any(eb.val(msisdns))))
+      .where(inChunk(msisdns))
       .execute(),
     withoutBill.length === 0
       ? []
@@ -216,9 +229,7 @@ async function readChunk(
           .selectFrom("bill_months")
           .select(["msisdn", "lines"])
           .where("bill_month", "=", billMonth)
-          .where("msisdn", ">=", range.first)
-          .where("msisdn", "<=", range.last)
-          .where((eb) => eb("msisdn", "=", eb.fn.any(eb.val(withoutBill))))
+          .where(inChunk(withoutBill))
           .execute(),
   ]);
   return {
@@ -265,11 +276,8 @@ async function copyMonthRows(
 ): Promise<void> {
   if (rows.msisdns.length === 0) return;
   if (how === "replace") {
-    const { first, last } = keyRange(rows.msisdns);
-    await session.query(
-      `DELETE FROM ${table} WHERE bill_month = $1 AND msisdn BETWEEN $2 AND $3 AND msisdn = ANY($4)`,
-      [billMonth, first, last, rows.msisdns],
-    );
+    const keys = inChunkText(rows.msisdns, 2);
+    await session.query(`DELETE FROM ${table} WHERE bill_month = $1 AND ${keys.text}`, [billMonth, ...keys.values]);
   }
   const column = table === "usage_months" ? "records" : "lines";
   await session.copy(table, ["bill_month", "msisdn", column], rows.rows);
@@ -289,12 +297,12 @@ async function storeChunk(
     throw isUniqueViolation(error) ? new StoredMeanwhile() : error;
   });
   if (out.merged.msisdns.length > 0) {
-    const merged = keyRange(out.merged.msisdns);
+    const keys = inChunkText(out.merged.msisdns, 2);
     // Each write of a row makes a new version of it, with the writing transaction's id as its xmin.
     const locked = await session.query<{ msisdn: string; version: string }>(
       `SELECT msisdn, xmin::text AS version FROM usage_months
-       WHERE bill_month = $1 AND msisdn BETWEEN $2 AND $3 AND msisdn = ANY($4) ORDER BY msisdn FOR UPDATE`,
-      [billMonth, merged.first, merged.last, out.merged.msisdns],
+       WHERE bill_month = $1 AND ${keys.text} ORDER BY msisdn FOR UPDATE`,
+      [billMonth, ...keys.values],
     );
     if (locked.some((row) => versions.get(row.msisdn) !== row.version)) throw new StoredMeanwhile();
     await copyMonthRows(session, "usage_months", billMonth, out.merged, "replace");
@@ -345,11 +353,12 @@ async function storeDiscrepancies(
   discrepancies: readonly Discrepancy[],
 ) {
   const money = (cents: number | null) => (cents === null ? null : formatCents(cents));
-  const { first, last } = keyRange(msisdns);
-  await session.query(
-    "DELETE FROM discrepancies WHERE run_id = $1 AND bill_month = $2 AND msisdn BETWEEN $3 AND $4 AND msisdn = ANY($5)",
-    [ctx.runId, billMonth, first, last, msisdns],
-  );
+  const keys = inChunkText(msisdns, 3);
+  await session.query(`DELETE FROM discrepancies WHERE run_id = $1 AND bill_month = $2 AND ${keys.text}`, [
+    ctx.runId,
+    billMonth,
+    ...keys.values,
+  ]);
   await session.copy(
     "discrepancies",
     DISCREPANCY_COLUMNS,
