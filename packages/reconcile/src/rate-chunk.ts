@@ -11,6 +11,7 @@ import {
 import { billedLines, type ChunkBills } from "./chunk-bills.js";
 import { type DeliveryFiles, deliveredRecords, mergeRecords, type RepeatedId } from "./delivered.js";
 import { type Discrepancy, diffSubscriberMonth } from "./diff.js";
+import { groupBy } from "./group.js";
 import {
   accountFor,
   type IssuedSoFar,
@@ -86,12 +87,19 @@ export interface ChunkOutput {
   readonly malformed: QuarantineEntry[];
 }
 
-/** The spans of days (end exclusive) in which an msisdn is in a VPMN group. */
-export type VpmnSpans = ReadonlyMap<string, readonly { from: number; to: number; group: string }[]>;
+/** Days `from` to `to` (exclusive) in which an msisdn is in a VPMN group. */
+interface VpmnSpan {
+  readonly from: number;
+  readonly to: number;
+  readonly group: string;
+}
+
+/** Each VPMN member's spans in its groups. */
+export type VpmnSpans = ReadonlyMap<string, readonly VpmnSpan[]>;
 
 /** Every subscriber's VPMN spans, from their periods: plain data, for a rating thread (directoryOfSpans). */
 export function vpmnSpans(periods: ReadonlyMap<string, readonly PlanPeriod[]>): VpmnSpans {
-  const groups = new Map<string, { from: number; to: number; group: string }[]>();
+  const groups = new Map<string, VpmnSpan[]>();
   for (const [msisdn, list] of periods) {
     const spans = list
       .filter((p) => p.vpmnGroup !== null)
@@ -124,17 +132,6 @@ export function centsOf(amount: string): number {
   const [whole = "0", fraction = ""] = (negative ? amount.slice(1) : amount).split(".");
   const cents = Number(whole) * 100 + Number(fraction.padEnd(2, "0").slice(0, 2));
   return negative ? -cents : cents;
-}
-
-function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const list = map.get(key);
-    if (list) list.push(row);
-    else map.set(key, [row]);
-  }
-  return map;
 }
 
 /**

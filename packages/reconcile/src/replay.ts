@@ -15,6 +15,7 @@ import {
 import { seal } from "./canonical.js";
 import { type BilledLine, type Discrepancy, diffSubscriberMonth } from "./diff.js";
 import { evidenceDigest, evidenceFiles } from "./evidence.js";
+import { groupBy } from "./group.js";
 import {
   accountFor,
   type IssuedSoFar,
@@ -247,8 +248,7 @@ function catalogueOf(inputs: ReplayInputs): Catalogue {
 export function rateReplayInputs(inputs: ReplayInputs) {
   const catalogue = catalogueOf(inputs);
   const all = [...inputs.periods, ...inputs.groupPeriods];
-  const byMsisdn = new Map<string, PlanPeriod[]>();
-  for (const p of all) byMsisdn.set(p.msisdn, [...(byMsisdn.get(p.msisdn) ?? []), p]);
+  const byMsisdn = groupBy(all, (p) => p.msisdn);
   const month = rateSubscriberMonth({
     billMonth: inputs.billMonth,
     msisdn: inputs.msisdn,
@@ -313,8 +313,7 @@ function buildDocument(
   overCreditedKeys: number,
 ) {
   const byKey = new Map(discrepancies.map((d) => [`${d.itemKey}#${d.occurrence}`, d]));
-  const lines = new Map<string, BilledLine[]>();
-  for (const l of inputs.billLines) lines.set(l.itemKey, [...(lines.get(l.itemKey) ?? []), l]);
+  const lines: Map<string, BilledLine[]> = groupBy(inputs.billLines, (l) => l.itemKey);
   const issuedFor = (itemKey: string, occurrence: number) =>
     issued.get(idempotencyKey({ msisdn: inputs.msisdn, billMonth: inputs.billMonth, itemKey, occurrence }))
       ?.totalCents ?? 0;
