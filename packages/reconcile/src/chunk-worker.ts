@@ -4,6 +4,7 @@
  */
 import { parseCatalogueText } from "@billing/rating";
 import { workerData } from "piscina";
+import { rangeReader } from "./delivered.js";
 import {
   type ChunkInput,
   type ChunkOutput,
@@ -12,14 +13,14 @@ import {
   rateChunk,
   type VpmnSpans,
 } from "./rate-chunk.js";
+import type { SpillLocation } from "./spill-usage.js";
 
 /** What a worker is started with: what rating needs of the run besides each chunk, cloned once. */
-export interface ChunkWorkerData {
+export interface ChunkWorkerData extends Omit<ChunkRatingContext, "catalogue" | "directory"> {
   readonly catalogueText: string;
   readonly vpmn: VpmnSpans;
-  readonly runId: string;
-  readonly cdrFiles: readonly string[];
-  readonly cdrColumns: readonly (readonly number[])[];
+  /** Where the run's delivery was spilled. */
+  readonly spills: readonly SpillLocation[];
 }
 
 const data = workerData as ChunkWorkerData;
@@ -31,8 +32,11 @@ const ctx: ChunkRatingContext = {
   runId: data.runId,
   cdrFiles: data.cdrFiles,
   cdrColumns: data.cdrColumns,
+  billFiles: data.billFiles,
+  billColumns: data.billColumns,
 };
+const delivered = rangeReader(data.spills);
 
 export default function rate(input: ChunkInput): ChunkOutput {
-  return rateChunk(ctx, input);
+  return rateChunk(ctx, input, delivered(input.billMonth, input.range));
 }

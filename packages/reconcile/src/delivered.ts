@@ -1,7 +1,8 @@
 import type { UsageRecord } from "@billing/rating";
 import type { QuarantineEntry } from "./quarantine.js";
 import { BILL_COLUMNS, CDR_COLUMNS, fieldText, parseBillFields, parseCdrFields, RECORD_ID } from "./row-parsers.js";
-import { type SpilledInput, spilledLines, spilledReader, spillKey } from "./spill-usage.js";
+import { SpillFiles } from "./spill.js";
+import { type SpillLocation, spilledLines, spilledReader, spillKey } from "./spill-usage.js";
 import { byStartThenId, type StoredBillLine, type StoredRecord } from "./stored-usage.js";
 
 /** A CDR this run delivered: the stored record and the record to rate. */
@@ -30,7 +31,7 @@ export interface RepeatedId {
 }
 
 /** The spilled input of one bill month and msisdn range, by msisdn. */
-export function readRange(input: SpilledInput, billMonth: string, range: number): Map<string, Delivered> {
+export function readRange(spills: readonly SpillFiles[], billMonth: string, range: number): Map<string, Delivered> {
   const byMsisdn = new Map<string, Delivered>();
   const entry = (line: string) => {
     const msisdn = line.slice(0, line.indexOf("\t"));
@@ -42,9 +43,30 @@ export function readRange(input: SpilledInput, billMonth: string, range: number)
     return delivered;
   };
   // Spill files are appended in file and line order, so each list is in it too.
-  for (const line of spilledLines(input, spillKey("cdr", billMonth, range))) entry(line).cdrs.push(line);
-  for (const line of spilledLines(input, spillKey("bill", billMonth, range))) entry(line).bills.push(line);
+  for (const line of spilledLines(spills, spillKey("cdr", billMonth, range))) entry(line).cdrs.push(line);
+  for (const line of spilledLines(spills, spillKey("bill", billMonth, range))) entry(line).bills.push(line);
   return byMsisdn;
+}
+
+/** What a run delivered for a bill month and msisdn range, by msisdn (readRange). */
+export type RangeReader = (billMonth: string, range: number) => ReadonlyMap<string, Delivered>;
+
+/**
+ * A RangeReader of a run's spills that keeps the last range it read: the
+ * chunks of a range come one after the other, and only a chunk rated again
+ * (StoredMeanwhile) asks for an earlier one.
+ */
+export function rangeReader(locations: readonly SpillLocation[]): RangeReader {
+  const spills = locations.map((l) => new SpillFiles(l.dir, l.keys));
+  let last: { billMonth: string; range: number; delivered: Map<string, Delivered> } | undefined;
+  return (billMonth, range) => {
+    if (last?.billMonth !== billMonth || last.range !== range) {
+      // Let go of the last one before reading the next: never two ranges at once.
+      last = undefined;
+      last = { billMonth, range, delivered: readRange(spills, billMonth, range) };
+    }
+    return last.delivered;
+  };
 }
 
 /** Where a run reads its delivery: the file names and column indexes (columnIndexes) by file index, and the run. */

@@ -12,3 +12,10 @@ export function groupBy<T>(rows: readonly T[], keyOf: (row: T) => string): Map<s
   for (const row of rows) addTo(map, keyOf(row), row);
   return map;
 }
+
+/** Adds to the set of `key`, a new set when there is none. */
+export function addToSet<T>(map: Map<string, Set<T>>, key: string, value: T): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}

@@ -8,9 +8,15 @@ import {
   UNRATABLE_STATUSES,
   type UsageRecord,
 } from "@billing/rating";
-import { billedLines, type ChunkBills } from "./chunk-bills.js";
-import { type DeliveryFiles, deliveredRecords, mergeRecords, type RepeatedId } from "./delivered.js";
-import { type Discrepancy, diffSubscriberMonth } from "./diff.js";
+import {
+  type Delivered,
+  type DeliveryFiles,
+  deliveredBill,
+  deliveredRecords,
+  mergeRecords,
+  type RepeatedId,
+} from "./delivered.js";
+import { type BilledLine, type Discrepancy, diffSubscriberMonth } from "./diff.js";
 import { groupBy } from "./group.js";
 import {
   accountFor,
@@ -22,7 +28,7 @@ import {
 } from "./ledger.js";
 import { type MonthRows, MonthRowsWriter } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
-import { type StoredRecord, usageFromStored } from "./stored-usage.js";
+import { type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
 
 /**
  * What rating a chunk needs besides the chunk: the same for every chunk of a
@@ -36,22 +42,26 @@ export interface ChunkRatingContext {
   /** The run's CDR files, which spilled rows name by index, and where CDR_COLUMNS are in each (columnIndexes). */
   readonly cdrFiles: readonly string[];
   readonly cdrColumns: readonly (readonly number[])[];
+  /** The same of its bill files and BILL_COLUMNS. */
+  readonly billFiles: readonly string[];
+  readonly billColumns: readonly (readonly number[])[];
 }
 
-/** A chunk of subscriber-months of one bill month, as read (plain data, so it can go to a worker thread). */
+/**
+ * A chunk of subscriber-months of one bill month, as read from the database
+ * (plain data, so it can go to a worker thread). What this run delivered for
+ * it the rating thread reads from the spill of the chunk's msisdn range
+ * (RangeReader): passed from thread to thread, the lines cost more than rating them.
+ */
 export interface ChunkInput {
   readonly billMonth: string;
+  /** The msisdn range of the chunk's msisdns (MsisdnRanges). */
+  readonly range: number;
   readonly msisdns: readonly string[];
-  /** This run's delivered CDRs, as spilled lines, by msisdn. */
-  readonly delivered: readonly (readonly [msisdn: string, cdrs: readonly string[]])[];
   /** Stored subscriber-months: records JSON text by msisdn. */
   readonly storedUsage: readonly (readonly [msisdn: string, records: string])[];
-  /**
-   * Each subscriber-month's bill lines: the bill this run delivered, else the
-   * stored one. Read on the calling thread (deliveredBill), which has time
-   * to spare while this one rates.
-   */
-  readonly bills: ChunkBills;
+  /** Stored bills (lines JSON text) of the msisdns this run delivered no bill for. */
+  readonly storedBills: readonly (readonly [msisdn: string, lines: string])[];
   readonly ledger: readonly {
     msisdn: string;
     item_key: string;
@@ -73,6 +83,8 @@ export interface ChunkOutput {
   readonly fresh: MonthRows;
   /** Stored subscriber-months with this run's delivery merged in. */
   readonly merged: MonthRows;
+  /** The bills this run delivered, to store in place of any stored. */
+  readonly bills: MonthRows;
   readonly itemsRated: number;
   readonly unratable: [status: string, count: number][];
   readonly discrepancies: Discrepancy[];
@@ -83,7 +95,7 @@ export interface ChunkOutput {
   readonly cdrRated: number;
   readonly cdrDuplicates: number;
   readonly repeated: RepeatedId[];
-  /** Delivered rows that are malformed, to quarantine. */
+  /** Delivered rows that are malformed (bill rows, then CDRs), to quarantine. */
   readonly malformed: QuarantineEntry[];
 }
 
@@ -135,15 +147,45 @@ export function centsOf(amount: string): number {
 }
 
 /**
- * Merges this run's delivery of a chunk with what is stored, rates every
- * subscriber-month, diffs it against its bill and plans the credits still
- * owed. Pure: the caller reads the inputs and stores the outputs.
+ * Each subscriber-month's bill lines to diff: the bill this run delivered,
+ * else the stored one; and the delivered bills as rows to store, with their malformed rows.
  */
-export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutput {
+function chunkBills(
+  ctx: ChunkRatingContext,
+  input: ChunkInput,
+  delivered: ReadonlyMap<string, Delivered>,
+): { billOf: Map<string, BilledLine[]>; rows: MonthRows; malformed: QuarantineEntry[] } {
+  const from: DeliveryFiles = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId };
+  const billOf = new Map<string, BilledLine[]>();
+  const rows = new MonthRowsWriter();
+  const malformed: QuarantineEntry[] = [];
+  const billed = (lines: readonly StoredBillLine[]) =>
+    lines.map(([itemKey, occurrence, cents]) => ({ itemKey, occurrence, cents }));
+  for (const msisdn of input.msisdns) {
+    const spilled = delivered.get(msisdn)?.bills ?? [];
+    if (spilled.length === 0) continue;
+    const bill = deliveredBill(spilled, from);
+    billOf.set(msisdn, billed(bill.lines));
+    rows.add(input.billMonth, msisdn, bill.lines);
+    malformed.push(...bill.malformed);
+  }
+  for (const [msisdn, lines] of input.storedBills) billOf.set(msisdn, billed(JSON.parse(lines) as StoredBillLine[]));
+  return { billOf, rows: rows.rows(), malformed };
+}
+
+/**
+ * Merges this run's delivery of a chunk (`delivered`, its range's) with what
+ * is stored, rates every subscriber-month, diffs it against its bill and
+ * plans the credits still owed. Pure: the caller reads the inputs and stores the outputs.
+ */
+export function rateChunk(
+  ctx: ChunkRatingContext,
+  input: ChunkInput,
+  delivered: ReadonlyMap<string, Delivered>,
+): ChunkOutput {
   const { billMonth } = input;
-  const delivered = new Map(input.delivered);
   const storedUsage = new Map(input.storedUsage);
-  const billOf = billedLines(input.bills);
+  const bills = chunkBills(ctx, input, delivered);
   const periodsOf = new Map(input.periods);
   const subscriptionsOf = new Map(input.subscriptions);
   const ledgerBy = groupBy(input.ledger, (l) => l.msisdn);
@@ -155,7 +197,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
   const overCredited: OverCredited[] = [];
   const noAccount: Discrepancy[] = [];
   const repeated: RepeatedId[] = [];
-  const malformed: QuarantineEntry[] = [];
+  const malformed: QuarantineEntry[] = bills.malformed;
   const cdrsFrom: DeliveryFiles = { files: ctx.cdrFiles, columns: ctx.cdrColumns, runId: ctx.runId };
   const unratable = new Map<string, number>();
   let itemsRated = 0;
@@ -163,7 +205,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
   let cdrRated = 0;
   let cdrDuplicates = 0;
   for (const msisdn of input.msisdns) {
-    const cdrs = delivered.get(msisdn);
+    const cdrs = delivered.get(msisdn)?.cdrs;
     const stored = storedUsage.get(msisdn);
     let records: StoredRecord[] = stored === undefined ? [] : (JSON.parse(stored) as StoredRecord[]);
     let usage: UsageRecord[] | undefined;
@@ -201,7 +243,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
       catalogue: ctx.catalogue,
       directory: ctx.directory,
     });
-    const diff = diffSubscriberMonth(month, billOf.get(msisdn) ?? [], quarantined);
+    const diff = diffSubscriberMonth(month, bills.billOf.get(msisdn) ?? [], quarantined);
     const issued = new Map<string, IssuedSoFar & { key: RefundKey }>();
     for (const row of ledgerBy.get(msisdn) ?? []) {
       const before = issued.get(row.idempotency_key);
@@ -229,6 +271,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput): ChunkOutp
   return {
     fresh: fresh.rows(),
     merged: merged.rows(),
+    bills: bills.rows,
     itemsRated,
     unratable: [...unratable],
     discrepancies,

@@ -1,17 +1,15 @@
 import { type BillingDatabase, copyRows, inTransaction, type RawSession, type SqlValue } from "@billing/db";
 import { formatCents, type PlanPeriod, parseMonth, type Subscription, startOfDayMs } from "@billing/rating";
 import { type RawBuilder, sql } from "kysely";
-import { type ChunkBills, ChunkBillsBuilder } from "./chunk-bills.js";
 import type { ChunkRaters } from "./chunk-raters.js";
-import { type Delivered, deliveredBill, type RepeatedId } from "./delivered.js";
+import type { RepeatedId } from "./delivered.js";
 import type { Discrepancy } from "./diff.js";
 import { accountFor, type OverCredited, type PlannedCredit } from "./ledger.js";
 import { issueCredits } from "./ledger-store.js";
-import { type MonthRows, MonthRowsWriter } from "./month-rows.js";
+import type { MonthRows } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import type { ChunkInput, ChunkOutput, ChunkRatingContext } from "./rate-chunk.js";
 import { inShard, type Shard } from "./shard.js";
-import type { StoredBillLine } from "./stored-usage.js";
 
 export { centsOf, directoryOf, directoryOfSpans, vpmnSpans } from "./rate-chunk.js";
 
@@ -20,9 +18,6 @@ export interface MonthContext extends ChunkRatingContext {
   /** Every subscriber's plan periods and subscriptions, by msisdn (each chunk takes its own). */
   readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
   readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
-  /** The run's bill files, which spilled rows name by index, and where BILL_COLUMNS are in each (columnIndexes). */
-  readonly billFiles: readonly string[];
-  readonly billColumns: readonly (readonly number[])[];
   readonly catalogueDigest: string;
   readonly shard: Shard;
   readonly inputDigests: Readonly<Record<string, string>>;
@@ -57,7 +52,7 @@ export interface ChunkResult {
 export async function msisdnsInScope(
   ctx: MonthContext,
   billMonth: string,
-  delivered: ReadonlySet<string>,
+  delivered: Iterable<string>,
 ): Promise<string[]> {
   const span = parseMonth(billMonth);
   if (!span) throw new RangeError(billMonth);
@@ -122,6 +117,15 @@ class StoredMeanwhile extends Error {
 
 const ATTEMPTS = 5;
 
+/** A chunk: msisdns of one bill month and msisdn range, in order. */
+export interface Chunk {
+  readonly billMonth: string;
+  readonly range: number;
+  readonly msisdns: readonly string[];
+  /** Those of the month's msisdns this run delivered bill lines for (SpilledInput.msisdns). */
+  readonly billed: ReadonlySet<string>;
+}
+
 /**
  * Rates, diffs and credits a chunk of subscriber-months of one bill month:
  * reads what is stored, rates it with this run's delivery (on a worker
@@ -131,78 +135,25 @@ const ATTEMPTS = 5;
  * if still absent, a merged one written only if unchanged, under FOR UPDATE);
  * if one did, the chunk is read and rated again.
  */
-export async function reconcileChunk(
-  ctx: MonthContext,
-  raters: ChunkRaters,
-  billMonth: string,
-  msisdns: readonly string[],
-  delivered: ReadonlyMap<string, Delivered>,
-): Promise<ChunkResult> {
-  const bills = deliveredBills(ctx, billMonth, msisdns, delivered);
+export async function reconcileChunk(ctx: MonthContext, raters: ChunkRaters, chunk: Chunk): Promise<ChunkResult> {
   for (let attempt = 1; ; attempt++) {
-    const { input, versions } = await readChunk(ctx, billMonth, msisdns, delivered, bills.lines);
+    const { input, versions } = await readChunk(ctx, chunk);
     const out = await raters.rate(input);
     try {
-      return await inTransaction(ctx.database, (session) => storeChunk(session, ctx, input, out, versions, bills));
+      return await inTransaction(ctx.database, (session) => storeChunk(session, ctx, input, out, versions));
     } catch (error) {
       if (!(error instanceof StoredMeanwhile) || attempt === ATTEMPTS) throw error;
     }
   }
 }
 
-/** The bills this run delivered for a chunk: their lines by msisdn, the same as rows to store, and their malformed rows. */
-interface DeliveredBills {
-  readonly lines: readonly (readonly [msisdn: string, lines: readonly StoredBillLine[]])[];
-  readonly rows: MonthRows;
-  readonly malformed: readonly QuarantineEntry[];
-}
-
-function deliveredBills(
-  ctx: MonthContext,
-  billMonth: string,
-  msisdns: readonly string[],
-  delivered: ReadonlyMap<string, Delivered>,
-): DeliveredBills {
-  const from = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId };
-  const lines: [string, StoredBillLine[]][] = [];
-  const rows = new MonthRowsWriter();
-  const malformed: QuarantineEntry[] = [];
-  for (const msisdn of msisdns) {
-    const spilled = delivered.get(msisdn)?.bills ?? [];
-    if (spilled.length === 0) continue;
-    const bill = deliveredBill(spilled, from);
-    lines.push([msisdn, bill.lines]);
-    rows.add(billMonth, msisdn, bill.lines);
-    malformed.push(...bill.malformed);
-  }
-  return { lines, rows: rows.rows(), malformed };
-}
-
-/** The bill lines to diff: those this run delivered, else those stored (JSON text). */
-function chunkBills(
-  delivered: DeliveredBills["lines"],
-  stored: readonly { msisdn: string; lines: string }[],
-): ChunkBills {
-  const bills = new ChunkBillsBuilder();
-  for (const [msisdn, lines] of delivered) bills.add(msisdn, lines);
-  for (const { msisdn, lines } of stored) bills.add(msisdn, JSON.parse(lines) as StoredBillLine[]);
-  return bills.build();
-}
-
 async function readChunk(
   ctx: MonthContext,
-  billMonth: string,
-  msisdns: readonly string[],
-  delivered: ReadonlyMap<string, Delivered>,
-  deliveredBills: DeliveredBills["lines"],
+  chunk: Chunk,
 ): Promise<{ input: ChunkInput; versions: Map<string, string> }> {
   const db = ctx.database.db;
-  const mine = msisdns.flatMap((m) => {
-    const d = delivered.get(m);
-    return d ? [[m, d.cdrs] as const] : [];
-  });
-  const withBill = new Set(deliveredBills.map(([m]) => m));
-  const withoutBill = msisdns.filter((m) => !withBill.has(m));
+  const { billMonth, range, msisdns } = chunk;
+  const withoutBill = msisdns.filter((m) => !chunk.billed.has(m));
   const [ledger, quarantined, usage, bills] = await Promise.all([
     db
       .selectFrom("credit_ledger")
@@ -235,10 +186,10 @@ async function readChunk(
   return {
     input: {
       billMonth,
+      range,
       msisdns,
-      delivered: mine,
       storedUsage: usage.map((u) => [u.msisdn, u.records] as const),
-      bills: chunkBills(deliveredBills, bills),
+      storedBills: bills.map((b) => [b.msisdn, b.lines] as const),
       ledger,
       quarantined,
       periods: entriesOf(ctx.periods, msisdns),
@@ -289,7 +240,6 @@ async function storeChunk(
   input: ChunkInput,
   out: ChunkOutput,
   versions: ReadonlyMap<string, string>,
-  bills: DeliveredBills,
 ): Promise<ChunkResult> {
   const { billMonth, msisdns } = input;
   // A first delivery goes in only if the subscriber-month is still absent: a key stored meanwhile fails the COPY.
@@ -307,7 +257,7 @@ async function storeChunk(
     if (locked.some((row) => versions.get(row.msisdn) !== row.version)) throw new StoredMeanwhile();
     await copyMonthRows(session, "usage_months", billMonth, out.merged, "replace");
   }
-  await copyMonthRows(session, "bill_months", billMonth, bills.rows, "replace");
+  await copyMonthRows(session, "bill_months", billMonth, out.bills, "replace");
   await storeDiscrepancies(session, ctx, billMonth, msisdns, out.discrepancies);
   const issued = await issueCredits(session, out.planned, {
     runId: ctx.runId,
@@ -326,7 +276,7 @@ async function storeChunk(
     cdrRated: out.cdrRated,
     cdrDuplicates: out.cdrDuplicates,
     repeated: out.repeated,
-    malformed: [...bills.malformed, ...out.malformed],
+    malformed: out.malformed,
   };
 }
 

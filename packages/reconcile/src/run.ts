@@ -3,7 +3,6 @@ import { join } from "node:path";
 import type { BillingDatabase } from "@billing/db";
 import pLimit from "p-limit";
 import { type ChunkRaters, chunkRaters } from "./chunk-raters.js";
-import { readRange } from "./delivered.js";
 import {
   clearEarlierAttempt,
   loadCatalogue,
@@ -26,7 +25,7 @@ import {
 } from "./reconcile-months.js";
 import { ReportTotals, renderReport } from "./report.js";
 import { formatShard, type Shard, WHOLE_RUN } from "./shard.js";
-import { removeSpills, type SpilledInput, type SplitReading, spillUsage } from "./spill-usage.js";
+import { removeSpills, type SpilledInput, type SplitReading, spillLocations, spillUsage } from "./spill-usage.js";
 import { buildSummary, RunTotals, type Summary } from "./summary.js";
 
 export interface ReconcileOptions {
@@ -116,10 +115,11 @@ async function reconcileMonths(
   const concurrency = threads > 0 ? threads + 1 : ctx.database.kind === "postgres" ? 3 : 1;
   const limit = pLimit(concurrency);
   const ahead = 2 * concurrency;
-  const months = [...spilled.msisdns.keys()].sort();
+  const { cdr, bill } = spilled.msisdns;
+  const months = [...new Set([...cdr.keys(), ...bill.keys()])].sort();
   const scopes = new Map<string, string[]>();
   for (const month of months)
-    scopes.set(month, await msisdnsInScope(ctx, month, spilled.msisdns.get(month) ?? new Set()));
+    scopes.set(month, await msisdnsInScope(ctx, month, [...(cdr.get(month) ?? []), ...(bill.get(month) ?? [])]));
   const subscriberMonths = [...scopes.values()].reduce((n, list) => n + list.length, 0);
   const pending: Promise<ChunkResult>[] = [];
   let done = 0;
@@ -131,15 +131,16 @@ async function reconcileMonths(
   };
   for (const month of months) {
     const scope = scopes.get(month) ?? [];
+    const billed = bill.get(month) ?? new Set<string>();
     let from = 0;
     for (let range = 0; range < spilled.ranges.count; range++) {
       let to = from;
       while (to < scope.length && spilled.ranges.rangeOf(scope[to] as string) === range) to++;
-      const delivered = readRange(spilled, month, range);
       for (let i = from; i < to; i += chunkSize) {
         const msisdns = scope.slice(i, Math.min(i + chunkSize, to));
         totals.subscriberMonths += msisdns.length;
-        pending.push(limit(() => reconcileChunk(ctx, raters, month, msisdns, delivered)));
+        const chunk = { billMonth: month, range, msisdns, billed };
+        pending.push(limit(() => reconcileChunk(ctx, raters, chunk)));
         if (pending.length >= ahead) await settle();
       }
       from = to;
@@ -244,7 +245,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         cdrColumns: spilled.cdrColumns,
         billColumns: spilled.billColumns,
       };
-      const raters = chunkRaters(ctx, catalogueText, vpmn, options.threads ?? 0);
+      const raters = chunkRaters(ctx, catalogueText, vpmn, spillLocations(spilled), options.threads ?? 0);
       try {
         reconciled = await reconcileMonths(ctx, raters, spilled, quarantine, counts, options);
       } finally {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { type CsvPart, type FileSpan, halves } from "./csv.js";
 import { InputError } from "./errors.js";
+import { addToSet } from "./group.js";
 import type { IngestContext } from "./ingest.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { addCounts, countFor, type FileCount, quarantineRow, type ReadContext, readRows } from "./read-rows.js";
@@ -31,8 +32,8 @@ export interface SpilledInput {
   /** This thread's spill, then those of the parts read by others. */
   readonly spills: SpillFiles[];
   readonly ranges: MsisdnRanges;
-  /** The msisdns with CDRs or bill lines in this run, by bill month. */
-  readonly msisdns: Map<string, Set<string>>;
+  /** The msisdns with CDRs, and those with bill lines, in this run, by bill month. */
+  readonly msisdns: Readonly<Record<UsageKindName, Map<string, Set<string>>>>;
   /** Where CDR_COLUMNS and BILL_COLUMNS are in each CDR and bill file, by file index. */
   readonly cdrColumns: number[][];
   readonly billColumns: number[][];
@@ -170,10 +171,20 @@ function merge(a: string[], b: string[]): string[] {
   return out.concat(a.slice(i), b.slice(j));
 }
 
-/** The spilled lines of a key, in file and line order. */
-export function spilledLines(input: SpilledInput, key: string): string[] {
-  const [first, ...others] = input.spills as [SpillFiles, ...SpillFiles[]];
+/** The spilled lines of a key in the spills of a run, in file and line order. */
+export function spilledLines(spills: readonly SpillFiles[], key: string): string[] {
+  const [first, ...others] = spills as [SpillFiles, ...SpillFiles[]];
   return others.reduce((lines, spill) => merge(lines, spill.lines(key)), first.lines(key));
+}
+
+/** Where a spill's files are, as plain data for another thread to read them (SpillFiles). */
+export interface SpillLocation {
+  readonly dir: string;
+  readonly keys: readonly string[];
+}
+
+export function spillLocations(input: SpilledInput): SpillLocation[] {
+  return input.spills.map((spill) => ({ dir: spill.dir, keys: spill.keys() }));
 }
 
 export function removeSpills(input: SpilledInput): void {
@@ -197,6 +208,7 @@ const USAGE: Record<UsageKindName, UsageKind> = {
 export interface SpillTarget {
   readonly spill: SpillFiles;
   readonly ranges: MsisdnRanges;
+  /** The msisdns of the rows spilled, by bill month. */
   readonly msisdns: Map<string, Set<string>>;
   /** Where the kind's columns are in each file, by file index: set from the header. */
   readonly columns: number[][];
@@ -227,12 +239,7 @@ export async function spillFile(
       count.otherShards += 1;
       return undefined;
     }
-    let seen = target.msisdns.get(to.billMonth);
-    if (!seen) {
-      seen = new Set();
-      target.msisdns.set(to.billMonth, seen);
-    }
-    seen.add(to.msisdn);
+    addToSet(target.msisdns, to.billMonth, to.msisdn);
     const range = target.ranges.rangeOf(to.msisdn);
     let keys = keysOf.get(to.billMonth);
     if (!keys) {
@@ -332,7 +339,7 @@ function inlineParts(input: SpilledInput): PartReader {
     start: (ctx, data) => async () => {
       const spill = new SpillFiles();
       input.spills.push(spill);
-      const target = { spill, ranges: input.ranges, msisdns: input.msisdns, columns: [] };
+      const target = { spill, ranges: input.ranges, msisdns: input.msisdns[data.kind], columns: [] };
       await spillFile(ctx, target, data.kind, data.fileSeq, data.file, { part: data.part });
       spill.flush();
     },
@@ -372,11 +379,7 @@ function workerParts(input: SpilledInput): PartReader {
       const { dir, keys, count, msisdns } = message.done;
       input.spills.push(new SpillFiles(dir, keys));
       addCounts(countFor(ctx, data.file), { ...count, read: count.read - current.rows });
-      for (const [month, list] of msisdns) {
-        const seen = input.msisdns.get(month) ?? new Set();
-        for (const m of list) seen.add(m);
-        input.msisdns.set(month, seen);
-      }
+      for (const [month, list] of msisdns) for (const m of list) addToSet(input.msisdns[data.kind], month, m);
       current.settle();
     } else {
       const { message: text, code } = message.failed;
@@ -439,7 +442,13 @@ export async function spillUsage(
   const ranges = MsisdnRanges.evenly(mine, Math.ceil(inputBytes / ctx.shard.count / rangeBytes));
   removeAbandonedSpills();
   const spill = new SpillFiles();
-  const input: SpilledInput = { spills: [spill], ranges, msisdns: new Map(), cdrColumns: [], billColumns: [] };
+  const input: SpilledInput = {
+    spills: [spill],
+    ranges,
+    msisdns: { cdr: new Map(), bill: new Map() },
+    cdrColumns: [],
+    billColumns: [],
+  };
   const parts = split?.inline ? inlineParts(input) : workerParts(input);
   try {
     const files: [UsageKindName, readonly string[]][] = [
@@ -447,7 +456,12 @@ export async function spillUsage(
       ["bill", ctx.inputs.bills],
     ];
     for (const [kind, names] of files) {
-      const target = { spill, ranges, msisdns: input.msisdns, columns: input[`${kind}Columns`] };
+      const target = {
+        spill,
+        ranges,
+        msisdns: input.msisdns[kind],
+        columns: input[`${kind}Columns`],
+      };
       for (const [fileSeq, file] of names.entries()) {
         const cut = split ? await halves(join(ctx.inputs.dir, file), split.minBytes) : undefined;
         if (!cut) {
