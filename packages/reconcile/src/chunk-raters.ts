@@ -5,13 +5,19 @@ import { rangeReader } from "./delivered.js";
 import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, rateChunk, type VpmnSpans } from "./rate-chunk.js";
 import type { SpillLocation } from "./spill-usage.js";
 
-/** Rates chunks on worker threads (piscina), or on this thread when `threads` is 0. */
+/**
+ * Rates chunks in lanes: worker threads, or this thread when there are none.
+ * A lane rates every chunk of the msisdn ranges given to it (laneOf), so that
+ * it reads each range's spill once.
+ */
 export interface ChunkRaters {
+  readonly lanes: number;
+  laneOf(range: number): number;
   rate(input: ChunkInput): Promise<ChunkOutput>;
   close(): Promise<void>;
 }
 
-/** Raters of a run's chunks, each reading the run's delivery from its spills. */
+/** Raters of a run's chunks, each reading the run's delivery from its spills; `threads` lanes, or one on this thread. */
 export function chunkRaters(
   ctx: ChunkRatingContext,
   catalogueText: string,
@@ -22,25 +28,41 @@ export function chunkRaters(
   if (threads === 0) {
     const delivered = rangeReader(spills);
     return {
+      lanes: 1,
+      laneOf: () => 0,
       rate: async (input) => rateChunk(ctx, input, delivered(input.billMonth, input.range)),
       close: async () => {},
     };
   }
-  const pool = new Piscina<ChunkInput, ChunkOutput>({
-    filename: fileURLToPath(new URL("./chunk-worker.js", import.meta.url)),
-    workerData: {
-      catalogueText,
-      vpmn,
-      spills,
-      runId: ctx.runId,
-      cdrFiles: ctx.cdrFiles,
-      cdrColumns: ctx.cdrColumns,
-      billFiles: ctx.billFiles,
-      billColumns: ctx.billColumns,
-    } satisfies ChunkWorkerData,
-    minThreads: threads,
-    maxThreads: threads,
-    idleTimeout: Number.POSITIVE_INFINITY,
-  });
-  return { rate: (input) => pool.run(input), close: () => pool.destroy() };
+  const workerData: ChunkWorkerData = {
+    catalogueText,
+    vpmn,
+    spills,
+    runId: ctx.runId,
+    cdrFiles: ctx.cdrFiles,
+    cdrColumns: ctx.cdrColumns,
+    billFiles: ctx.billFiles,
+    billColumns: ctx.billColumns,
+  };
+  const filename = fileURLToPath(new URL("./chunk-worker.js", import.meta.url));
+  const pools = Array.from(
+    { length: threads },
+    () =>
+      new Piscina<ChunkInput, ChunkOutput>({
+        filename,
+        workerData,
+        minThreads: 1,
+        maxThreads: 1,
+        idleTimeout: Number.POSITIVE_INFINITY,
+      }),
+  );
+  const laneOf = (range: number) => range % threads;
+  return {
+    lanes: threads,
+    laneOf,
+    rate: (input) => (pools[laneOf(input.range)] as Piscina<ChunkInput, ChunkOutput>).run(input),
+    close: async () => {
+      await Promise.all(pools.map((pool) => pool.destroy()));
+    },
+  };
 }

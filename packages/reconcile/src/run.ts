@@ -107,41 +107,44 @@ async function reconcileMonths(
     }
   };
 
-  // Chunks run concurrently: while worker threads rate some, this thread reads
-  // and writes others (and on a server, its connections work in parallel);
-  // their results are written in order, at most `ahead` held at once.
+  // Each msisdn range is rated on one lane of raters (laneOf), which reads its
+  // spill once; lanes take ranges in turn. Chunks run concurrently: while a lane
+  // rates one, this thread reads the next from the database and stores the last
+  // (and on a server, its connections work in parallel). Results are written in
+  // order, those of at most lanes + 1 ranges held at once.
   const chunkSize = options.chunkSize ?? 500;
-  const threads = options.threads ?? 0;
-  const concurrency = threads > 0 ? threads + 1 : ctx.database.kind === "postgres" ? 3 : 1;
-  const limit = pLimit(concurrency);
-  const ahead = 2 * concurrency;
+  const perLane = (options.threads ?? 0) > 0 ? 2 : ctx.database.kind === "postgres" ? 3 : 1;
+  const limits = Array.from({ length: raters.lanes }, () => pLimit(perLane));
   const { cdr, bill } = spilled.msisdns;
   const months = [...new Set([...cdr.keys(), ...bill.keys()])].sort();
   const scopes = new Map<string, string[]>();
   for (const month of months)
     scopes.set(month, await msisdnsInScope(ctx, month, [...(cdr.get(month) ?? []), ...(bill.get(month) ?? [])]));
   const subscriberMonths = [...scopes.values()].reduce((n, list) => n + list.length, 0);
-  const pending: Promise<ChunkResult>[] = [];
+  /** Chunk results in order, each with the place of its range among the run's ranges. */
+  const pending: { turn: number; result: Promise<ChunkResult> }[] = [];
   let done = 0;
   const settle = async () => {
-    const result = await (pending.shift() as Promise<ChunkResult>);
+    const result = await (pending.shift() as (typeof pending)[number]).result;
     await record(result);
     done += result.subscriberMonths;
     options.onProgress?.({ phase: "reconcile", done, total: subscriberMonths });
   };
+  let turn = 0;
   for (const month of months) {
     const scope = scopes.get(month) ?? [];
     const billed = bill.get(month) ?? new Set<string>();
     let from = 0;
-    for (let range = 0; range < spilled.ranges.count; range++) {
+    for (let range = 0; range < spilled.ranges.count; range++, turn++) {
+      while (pending.length > 0 && (pending[0] as (typeof pending)[number]).turn + raters.lanes < turn) await settle();
       let to = from;
       while (to < scope.length && spilled.ranges.rangeOf(scope[to] as string) === range) to++;
+      const limit = limits[raters.laneOf(range)] as (typeof limits)[number];
       for (let i = from; i < to; i += chunkSize) {
         const msisdns = scope.slice(i, Math.min(i + chunkSize, to));
         totals.subscriberMonths += msisdns.length;
         const chunk = { billMonth: month, range, msisdns, billed };
-        pending.push(limit(() => reconcileChunk(ctx, raters, chunk)));
-        if (pending.length >= ahead) await settle();
+        pending.push({ turn, result: limit(() => reconcileChunk(ctx, raters, chunk)) });
       }
       from = to;
     }
