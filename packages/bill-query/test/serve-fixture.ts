@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BillingDatabase, DatabaseKind } from "@billing/db";
 import { type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
-import { reconcile } from "@billing/reconcile";
+import { byStartThenId, parseStoredRecords, reconcile, storedRecordsText } from "@billing/reconcile";
 import type { FastifyInstance } from "fastify";
 import { buildServer, registerKiosk, type ServerOptions, type SmsSender, setServicePassword } from "../src/index.js";
 
@@ -136,7 +136,7 @@ export async function storeSms(
     .where("bill_month", "=", billMonth)
     .where("msisdn", "=", msisdn)
     .executeTakeFirst();
-  const records = JSON.parse(row?.records ?? "[]") as [string, ...unknown[]][];
+  const records = parseStoredRecords(row?.records ?? "[]");
   for (const s of sms) {
     records.push([
       s.recordId,
@@ -153,8 +153,8 @@ export async function storeSms(
       "late",
     ]);
   }
-  records.sort((a, b) => (a[4] as number) - (b[4] as number) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const json = JSON.stringify(records);
+  records.sort(byStartThenId);
+  const json = storedRecordsText(records);
   await db
     .insertInto("usage_months")
     .values({ bill_month: billMonth, msisdn, records: json })

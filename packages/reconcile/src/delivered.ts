@@ -2,7 +2,7 @@ import type { UsageRecord } from "@billing/rating";
 import type { QuarantineEntry } from "./quarantine.js";
 import { BILL_COLUMNS, CDR_COLUMNS, fieldText, parseBillFields, parseCdrFields, RECORD_ID } from "./row-parsers.js";
 import { SpillFiles } from "./spill.js";
-import { type SpillLocation, spilledLines, spilledReader, spillKey } from "./spill-usage.js";
+import { type SpilledLines, type SpillLocation, spilledLines, spilledReader, spillKey } from "./spill-usage.js";
 import { byStartThenId, type StoredBillLine, type StoredRecord } from "./stored-usage.js";
 
 /** A CDR this run delivered: the stored record and the record to rate. */
@@ -12,14 +12,22 @@ export interface DeliveredCdr {
 }
 
 /**
- * What this run delivered for one subscriber-month, as spilled lines in file
- * and line order. They are parsed only when the subscriber-month's turn
+ * What this run delivered for one subscriber-month: its spilled CDR and bill
+ * lines in file and line order, as where they start in the range's text of
+ * each (RangeDelivery). They are parsed only when the subscriber-month's turn
  * comes: a range held as parsed rows outlived the young generation and cost
  * collections more than the parsing.
  */
 export interface Delivered {
-  readonly cdrs: string[];
-  readonly bills: string[];
+  readonly cdrs: number[];
+  readonly bills: number[];
+}
+
+/** What a run delivered for one bill month and msisdn range: the spilled lines of its CDRs and bills, and where each msisdn's are. */
+export interface RangeDelivery {
+  readonly cdrText: string;
+  readonly billText: string;
+  readonly byMsisdn: ReadonlyMap<string, Delivered>;
 }
 
 /** A delivered row repeating a record_id delivered before it in this run. */
@@ -30,11 +38,11 @@ export interface RepeatedId {
   readonly raw: string;
 }
 
-/** The spilled input of one bill month and msisdn range, by msisdn. */
-export function readRange(spills: readonly SpillFiles[], billMonth: string, range: number): Map<string, Delivered> {
+/** The spilled input of one bill month and msisdn range. */
+export function readRange(spills: readonly SpillFiles[], billMonth: string, range: number): RangeDelivery {
   const byMsisdn = new Map<string, Delivered>();
-  const entry = (line: string) => {
-    const msisdn = line.slice(0, line.indexOf("\t"));
+  const entry = (text: string, at: number) => {
+    const msisdn = text.slice(at, text.indexOf("\t", at));
     let delivered = byMsisdn.get(msisdn);
     if (!delivered) {
       delivered = { cdrs: [], bills: [] };
@@ -43,13 +51,15 @@ export function readRange(spills: readonly SpillFiles[], billMonth: string, rang
     return delivered;
   };
   // Spill files are appended in file and line order, so each list is in it too.
-  for (const line of spilledLines(spills, spillKey("cdr", billMonth, range))) entry(line).cdrs.push(line);
-  for (const line of spilledLines(spills, spillKey("bill", billMonth, range))) entry(line).bills.push(line);
-  return byMsisdn;
+  const cdrs = spilledLines(spills, spillKey("cdr", billMonth, range));
+  for (const at of cdrs.starts) entry(cdrs.text, at).cdrs.push(at);
+  const bills = spilledLines(spills, spillKey("bill", billMonth, range));
+  for (const at of bills.starts) entry(bills.text, at).bills.push(at);
+  return { cdrText: cdrs.text, billText: bills.text, byMsisdn };
 }
 
 /** What a run delivered for a bill month and msisdn range, by msisdn (readRange). */
-export type RangeReader = (billMonth: string, range: number) => ReadonlyMap<string, Delivered>;
+export type RangeReader = (billMonth: string, range: number) => RangeDelivery;
 
 /**
  * A RangeReader of a run's spills that keeps the last range it read: the
@@ -58,7 +68,7 @@ export type RangeReader = (billMonth: string, range: number) => ReadonlyMap<stri
  */
 export function rangeReader(locations: readonly SpillLocation[]): RangeReader {
   const spills = locations.map((l) => new SpillFiles(l.dir, l.keys));
-  let last: { billMonth: string; range: number; delivered: Map<string, Delivered> } | undefined;
+  let last: { billMonth: string; range: number; delivered: RangeDelivery } | undefined;
   return (billMonth, range) => {
     if (last?.billMonth !== billMonth || last.range !== range) {
       // Let go of the last one before reading the next: never two ranges at once.
@@ -83,7 +93,7 @@ export interface DeliveryFiles {
  * stands; the others are quarantined).
  */
 export function deliveredRecords(
-  lines: readonly string[],
+  lines: SpilledLines,
   from: DeliveryFiles,
 ): { kept: DeliveredCdr[]; repeated: RepeatedId[]; malformed: QuarantineEntry[] } {
   const seen = new Set<string>();
@@ -91,8 +101,8 @@ export function deliveredRecords(
   const repeated: RepeatedId[] = [];
   const malformed: QuarantineEntry[] = [];
   const read = spilledReader(CDR_COLUMNS, from.columns);
-  for (const spilled of lines) {
-    const row = read(spilled);
+  for (const at of lines.starts) {
+    const row = read(lines.text, at);
     const { line, fields } = row;
     const file = from.files[row.fileSeq] as string;
     const parsed = parseCdrFields(fields);
@@ -140,15 +150,15 @@ export function mergeRecords(stored: readonly StoredRecord[], delivered: readonl
  * order, and its malformed rows.
  */
 export function deliveredBill(
-  spilled: readonly string[],
+  spilled: SpilledLines,
   from: DeliveryFiles,
 ): { lines: StoredBillLine[]; malformed: QuarantineEntry[] } {
   const occurrences = new Map<string, number>();
   const lines: StoredBillLine[] = [];
   const malformed: QuarantineEntry[] = [];
   const read = spilledReader(BILL_COLUMNS, from.columns);
-  for (const text of spilled) {
-    const row = read(text);
+  for (const at of spilled.starts) {
+    const row = read(spilled.text, at);
     const { line } = row;
     const file = from.files[row.fileSeq] as string;
     const parsed = parseBillFields(row.fields);

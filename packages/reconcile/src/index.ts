@@ -29,4 +29,5 @@ export {
 } from "./replay.js";
 export { type Progress, type ReconcileOptions, reconcile } from "./run.js";
 export { formatShard, inShard, msisdnHash, parseShard, type Shard, WHOLE_RUN } from "./shard.js";
+export { byStartThenId, parseStoredRecords, type StoredRecord, storedRecordsText } from "./stored-usage.js";
 export type { Summary } from "./summary.js";

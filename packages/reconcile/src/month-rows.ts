@@ -1,7 +1,8 @@
 import { copyText } from "@billing/db/copy-text";
 import { writeWhole } from "./digits.js";
+import { type StoredRecord, sourcesOf } from "./stored-usage.js";
 
-/** A stored element's fields: a StoredRecord's or a StoredBillLine's. */
+/** A stored element's fields: a StoredBillLine's, a StoredRecord's. */
 type Scalar = string | number | null;
 
 /** Subscriber-month rows to store: their msisdns, and the rows as COPY text (MonthRowsWriter). */
@@ -12,8 +13,9 @@ export interface MonthRows {
 
 /**
  * Subscriber-month rows of usage_months or bill_months (bill_month, msisdn,
- * the JSON array of its records or lines) as COPY text, written straight
- * into bytes: the bytes of copyRows([[billMonth, msisdn, JSON.stringify(elements)]]).
+ * the JSON of its records or lines) as COPY text, written straight into
+ * bytes: the bytes of copyRows([[billMonth, msisdn, JSON.stringify(elements)]]),
+ * or for records, of storedRecordsText.
  * Built as strings, a record's text cost more to make, join, pass between
  * threads and encode again than to check and rate the record.
  */
@@ -23,25 +25,97 @@ export class MonthRowsWriter {
   /** The msisdns of the rows written, in order. */
   private readonly msisdns: string[] = [];
 
+  /** A row of bill_months: its elements (StoredBillLine) as a JSON array. */
   add(billMonth: string, msisdn: string, elements: readonly (readonly Scalar[])[]): void {
+    this.key(billMonth, msisdn);
+    this.byte(0x5b);
+    for (let e = 0; e < elements.length; e++) this.element(elements[e] as readonly Scalar[], e > 0);
+    this.byte(0x5d);
+    this.end(msisdn);
+  }
+
+  /** A row of usage_months: its records as StoredUsage, the bytes of storedRecordsText(records). */
+  addRecords(billMonth: string, msisdn: string, records: readonly StoredRecord[]): void {
+    const { sources, indexes } = sourcesOf(records);
+    this.key(billMonth, msisdn);
+    this.ascii('{"sources":[');
+    for (let s = 0; s < sources.length; s++) this.element(sources[s] as readonly Scalar[], s > 0);
+    this.ascii('],"records":[');
+    for (let r = 0; r < records.length; r++) {
+      const record = records[r] as StoredRecord;
+      this.element(record, r > 0, 9, indexes[r] as number, record[10]);
+    }
+    this.ascii("]}");
+    this.end(msisdn);
+  }
+
+  private key(billMonth: string, msisdn: string): void {
     this.escaped(billMonth);
     this.byte(0x09);
     this.escaped(msisdn);
     this.byte(0x09);
-    this.byte(0x5b);
-    for (let e = 0; e < elements.length; e++) {
-      if (e > 0) this.byte(0x2c);
-      const element = elements[e] as readonly Scalar[];
-      this.byte(0x5b);
-      for (let i = 0; i < element.length; i++) {
-        if (i > 0) this.byte(0x2c);
-        this.json(element[i] as Scalar);
-      }
-      this.byte(0x5d);
-    }
-    this.byte(0x5d);
+  }
+
+  private end(msisdn: string): void {
     this.byte(0x0a);
     this.msisdns.push(msisdn);
+  }
+
+  private ascii(text: string): void {
+    this.room(text.length);
+    this.used = writeAscii(this.bytes, this.used, text);
+  }
+
+  /**
+   * An element as a JSON array, after a comma when `more`. Room is made once
+   * for it as it nearly always is (strings with nothing to escape, numbers
+   * whole), then its bytes are written in place: a call and a check per byte
+   * cost more than the rest of writing it.
+   */
+  private element(element: readonly Scalar[], more: boolean, count = element.length, source = -1, line = 0): void {
+    let need = 3 + count + 50;
+    for (let i = 0; i < count; i++) {
+      const value = element[i];
+      need += typeof value === "string" ? value.length + 2 : 24;
+    }
+    this.room(need);
+    let bytes = this.bytes;
+    let at = this.used;
+    if (more) bytes[at++] = 0x2c;
+    bytes[at++] = 0x5b;
+    for (let i = 0; i < count; i++) {
+      if (i > 0) bytes[at++] = 0x2c;
+      const value = element[i] as Scalar;
+      if (typeof value === "string") {
+        const plain = writePlainString(bytes, at, value);
+        if (plain >= 0) {
+          at = plain;
+          continue;
+        }
+      } else if (typeof value === "number" && Number.isSafeInteger(value)) {
+        if (value < 0) bytes[at++] = 0x2d;
+        at = writeWhole(bytes, at, Math.abs(value));
+        continue;
+      } else if (value === null) {
+        at = writeAscii(bytes, at, "null");
+        continue;
+      }
+      // The rare value with something to escape, or a number not whole: written with the room it takes.
+      this.used = at;
+      this.escaped(JSON.stringify(value));
+      this.room(need);
+      bytes = this.bytes;
+      at = this.used;
+    }
+    // A record's source and line (addRecords), after its first `count` fields.
+    if (source >= 0) {
+      bytes[at++] = 0x2c;
+      at = writeWhole(bytes, at, source);
+      bytes[at++] = 0x2c;
+      at = writeWhole(bytes, at, line);
+    }
+    bytes[at++] = 0x5d;
+    this.used = at;
   }
 
   /** The rows written, their bytes copied out (a view of a larger buffer would send all of it to another thread). */
@@ -62,41 +136,6 @@ export class MonthRowsWriter {
     this.bytes[this.used++] = b;
   }
 
-  private json(value: Scalar): void {
-    if (value === null) this.ascii("null");
-    else if (typeof value === "number") this.number(value);
-    else this.string(value);
-  }
-
-  private number(n: number): void {
-    if (!Number.isSafeInteger(n)) {
-      this.ascii(JSON.stringify(n));
-      return;
-    }
-    // A sign and 16 digits at most.
-    this.room(17);
-    if (n < 0) this.bytes[this.used++] = 0x2d;
-    this.used = writeWhole(this.bytes, this.used, Math.abs(n));
-  }
-
-  /** A JSON string: printable ASCII without `"` or `\` as it is, any other through JSON.stringify. */
-  private string(s: string): void {
-    this.room(s.length + 2);
-    const bytes = this.bytes;
-    let at = this.used;
-    bytes[at++] = 0x22;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
-        this.escaped(JSON.stringify(s));
-        return;
-      }
-      bytes[at++] = c;
-    }
-    bytes[at++] = 0x22;
-    this.used = at;
-  }
-
   /** Text as one COPY field, in UTF-8. */
   private escaped(text: string): void {
     const field = copyText(text);
@@ -104,9 +143,21 @@ export class MonthRowsWriter {
     this.room(field.length * 3);
     this.used += this.bytes.write(field, this.used);
   }
+}
 
-  private ascii(text: string): void {
-    this.room(text.length);
-    this.used += this.bytes.write(text, this.used, "latin1");
+/** `s` as a JSON string at `at` when it is printable ASCII without `"` or `\\`, returning where it ends; else -1. */
+function writePlainString(bytes: Uint8Array, at: number, s: string): number {
+  bytes[at] = 0x22;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
+    bytes[at + 1 + i] = c;
   }
+  bytes[at + 1 + s.length] = 0x22;
+  return at + s.length + 2;
+}
+
+function writeAscii(bytes: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) bytes[at + i] = text.charCodeAt(i);
+  return at + text.length;
 }

@@ -9,11 +9,11 @@ import {
   type UsageRecord,
 } from "@billing/rating";
 import {
-  type Delivered,
   type DeliveryFiles,
   deliveredBill,
   deliveredRecords,
   mergeRecords,
+  type RangeDelivery,
   type RepeatedId,
 } from "./delivered.js";
 import { type BilledLine, type Discrepancy, diffSubscriberMonth } from "./diff.js";
@@ -28,7 +28,7 @@ import {
 } from "./ledger.js";
 import { type MonthRows, MonthRowsWriter } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
-import { type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
+import { parseStoredRecords, type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
 
 /**
  * What rating a chunk needs besides the chunk: the same for every chunk of a
@@ -153,7 +153,7 @@ export function centsOf(amount: string): number {
 function chunkBills(
   ctx: ChunkRatingContext,
   input: ChunkInput,
-  delivered: ReadonlyMap<string, Delivered>,
+  delivered: RangeDelivery,
 ): { billOf: Map<string, BilledLine[]>; rows: MonthRows; malformed: QuarantineEntry[] } {
   const from: DeliveryFiles = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId };
   const billOf = new Map<string, BilledLine[]>();
@@ -162,9 +162,9 @@ function chunkBills(
   const billed = (lines: readonly StoredBillLine[]) =>
     lines.map(([itemKey, occurrence, cents]) => ({ itemKey, occurrence, cents }));
   for (const msisdn of input.msisdns) {
-    const spilled = delivered.get(msisdn)?.bills ?? [];
-    if (spilled.length === 0) continue;
-    const bill = deliveredBill(spilled, from);
+    const starts = delivered.byMsisdn.get(msisdn)?.bills ?? [];
+    if (starts.length === 0) continue;
+    const bill = deliveredBill({ text: delivered.billText, starts }, from);
     billOf.set(msisdn, billed(bill.lines));
     rows.add(input.billMonth, msisdn, bill.lines);
     malformed.push(...bill.malformed);
@@ -178,11 +178,7 @@ function chunkBills(
  * is stored, rates every subscriber-month, diffs it against its bill and
  * plans the credits still owed. Pure: the caller reads the inputs and stores the outputs.
  */
-export function rateChunk(
-  ctx: ChunkRatingContext,
-  input: ChunkInput,
-  delivered: ReadonlyMap<string, Delivered>,
-): ChunkOutput {
+export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered: RangeDelivery): ChunkOutput {
   const { billMonth } = input;
   const storedUsage = new Map(input.storedUsage);
   const bills = chunkBills(ctx, input, delivered);
@@ -205,21 +201,21 @@ export function rateChunk(
   let cdrRated = 0;
   let cdrDuplicates = 0;
   for (const msisdn of input.msisdns) {
-    const cdrs = delivered.get(msisdn)?.cdrs;
+    const cdrs = delivered.byMsisdn.get(msisdn)?.cdrs;
     const stored = storedUsage.get(msisdn);
-    let records: StoredRecord[] = stored === undefined ? [] : (JSON.parse(stored) as StoredRecord[]);
+    let records: StoredRecord[] = stored === undefined ? [] : parseStoredRecords(stored);
     let usage: UsageRecord[] | undefined;
     const deliveredIds = new Set<string>();
     const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
     if (cdrs && cdrs.length > 0) {
-      const now = deliveredRecords(cdrs, cdrsFrom);
+      const now = deliveredRecords({ text: delivered.cdrText, starts: cdrs }, cdrsFrom);
       repeated.push(...now.repeated);
       malformed.push(...now.malformed);
       for (const m of now.malformed) if (m.recordId !== null) quarantined.set(m.recordId, m.reason);
       for (const c of now.kept) deliveredIds.add(c.record[0]);
       if (stored === undefined) {
         usage = now.kept.map((c) => c.usage);
-        fresh.add(
+        fresh.addRecords(
           billMonth,
           msisdn,
           now.kept.map((c) => c.record),
@@ -229,7 +225,7 @@ export function rateChunk(
           records,
           now.kept.map((c) => c.record),
         );
-        merged.add(billMonth, msisdn, records);
+        merged.addRecords(billMonth, msisdn, records);
       }
     }
 

@@ -25,7 +25,7 @@ import {
   type RefundKey,
 } from "./ledger.js";
 import { centsOf, directoryOf } from "./reconcile-months.js";
-import { byItemThenOccurrence, type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
+import { byItemThenOccurrence, parseStoredRecords, type StoredBillLine, usageFromStored } from "./stored-usage.js";
 
 /** Why a replay cannot be made: a clear one-line reason, exit 1 (cli.md). */
 export class ReplayError extends Error {
@@ -208,7 +208,7 @@ async function readRecords(
     .where("bill_month", "=", billMonth)
     .where("msisdn", "=", msisdn)
     .executeTakeFirst();
-  return (JSON.parse(row?.records ?? "[]") as StoredRecord[]).map((r) => ({
+  return parseStoredRecords(row?.records ?? "[]").map((r) => ({
     ...usageFromStored(msisdn, r),
     sourceFile: r[9],
     sourceLine: r[10],

@@ -58,34 +58,39 @@ export interface SpilledRecord {
 
 /**
  * Reads back spilled lines of one kind of file, given the kind's columns
- * and where they are in each file (columnIndexes, by file index). A row
- * spilled as read (`R`, see spillRow) is cut at its commas where it lies,
- * into spans of the line; a `J` row is read from its JSON [record, fields].
+ * and where they are in each file (columnIndexes, by file index): the line
+ * of `text` at `at`. A row spilled as read (`R`, see spillRow) is cut at its
+ * commas where it lies, into spans of the text; a `J` row is read from its
+ * JSON [record, fields].
  */
 export function spilledReader(
   columns: readonly string[],
   indexesByFile: readonly (readonly number[])[],
-): (spilled: string) => SpilledRecord {
+): (text: string, at: number) => SpilledRecord {
   const starts = new Int32Array(columns.length);
   const ends = new Int32Array(columns.length);
   const fieldStarts: number[] = [];
   const spans = { text: "", starts, ends };
   let text = "";
+  let lineAt = 0;
   let rowAt = 0;
+  let lineEnd = 0;
   let jsonRaw: string | undefined;
   const record = {
     fileSeq: 0,
     line: 0,
     fields: spans as FieldSpans,
-    raw: () => jsonRaw ?? text.slice(rowAt),
-    msisdn: () => text.slice(0, text.indexOf("\t")),
+    raw: () => jsonRaw ?? text.slice(rowAt, lineEnd),
+    msisdn: () => text.slice(lineAt, text.indexOf("\t", lineAt)),
   };
-  return (spilled) => {
-    const restAt = readHead(spilled, record);
+  return (spilled, at) => {
+    const restAt = readHead(spilled, at, record);
     text = spilled;
+    lineAt = at;
     const indexes = indexesByFile[record.fileSeq] as readonly number[];
     if (spilled.charCodeAt(restAt) !== 0x52 /* R */) {
-      const [raw, values] = JSON.parse(spilled.slice(restAt + 1)) as [string, string[]];
+      lineEnd = lineEndAt(spilled, restAt);
+      const [raw, values] = JSON.parse(spilled.slice(restAt + 1, lineEnd)) as [string, string[]];
       jsonRaw = raw;
       record.fields = spansOfRow(rowOf(values, columns, indexes), columns);
       return record;
@@ -93,9 +98,17 @@ export function spilledReader(
     jsonRaw = undefined;
     rowAt = restAt + 1;
     // Set in place, never emptied: emptying the array gave back its store, and each row grew a new one.
+    // Scanned a character at a time: an indexOf call per field cost more than the scan.
     let count = 0;
-    for (let at = rowAt; at > 0; at = spilled.indexOf(",", at) + 1) fieldStarts[count++] = at;
-    fieldStarts[count++] = spilled.length + 1;
+    fieldStarts[count++] = rowAt;
+    let i = rowAt;
+    for (; i < spilled.length; i++) {
+      const c = spilled.charCodeAt(i);
+      if (c === 0x2c) fieldStarts[count++] = i + 1;
+      else if (c === 0x0a) break;
+    }
+    lineEnd = i;
+    fieldStarts[count++] = lineEnd + 1;
     for (let c = 0; c < columns.length; c++) {
       const i = indexes[c] as number;
       const present = i >= 0 && i + 1 < count;
@@ -108,9 +121,15 @@ export function spilledReader(
   };
 }
 
-/** Reads a spilled line's head (spillHead) into `into`, and returns where the row as spilled (spillRow) begins. */
-function readHead(spilled: string, into: { fileSeq: number; line: number }): number {
-  const fileAt = spilled.indexOf("\t") + 1;
+/** Where the line of `text` holding `at` ends: at its line feed, or the end of the text. */
+function lineEndAt(text: string, at: number): number {
+  const end = text.indexOf("\n", at);
+  return end < 0 ? text.length : end;
+}
+
+/** Reads the head (spillHead) of the spilled line at `at` into `into`, and returns where the row as spilled (spillRow) begins. */
+function readHead(spilled: string, at: number, into: { fileSeq: number; line: number }): number {
+  const fileAt = spilled.indexOf("\t", at) + 1;
   const lineAt = digitsEnd(spilled, fileAt) + 1;
   const restAt = digitsEnd(spilled, lineAt) + 1;
   into.fileSeq = wholeAt(spilled, fileAt, lineAt - 1);
@@ -144,37 +163,58 @@ function spillHead(msisdn: string, fileSeq: number, line: number): string {
 
 const position = { fileSeq: 0, line: 0 };
 
-/** Where a spilled line was read: file index × 2³² + line, an order of file, then line. */
-function positionOf(spilled: string): number {
-  readHead(spilled, position);
+/** Where the spilled line at `at` was read: file index × 2³² + line, an order of file, then line. */
+function positionOf(text: string, at: number): number {
+  readHead(text, at, position);
   return position.fileSeq * 2 ** 32 + position.line;
 }
 
-/** Two lists of spilled lines, each in file and line order, as one in that order. */
-function merge(a: string[], b: string[]): string[] {
-  if (a.length === 0 || b.length === 0 || positionOf(a.at(-1) as string) < positionOf(b[0] as string))
+/** Two lists of lines of `text` (where they start), each in file and line order, as one in that order. */
+function merge(text: string, a: number[], b: number[]): number[] {
+  if (a.length === 0 || b.length === 0 || positionOf(text, a.at(-1) as number) < positionOf(text, b[0] as number))
     return a.concat(b);
-  const out: string[] = [];
+  const out: number[] = [];
   let i = 0;
   let j = 0;
-  let pa = positionOf(a[0] as string);
-  let pb = positionOf(b[0] as string);
+  let pa = positionOf(text, a[0] as number);
+  let pb = positionOf(text, b[0] as number);
   while (i < a.length && j < b.length) {
     if (pa < pb) {
-      out.push(a[i++] as string);
-      if (i < a.length) pa = positionOf(a[i] as string);
+      out.push(a[i++] as number);
+      if (i < a.length) pa = positionOf(text, a[i] as number);
     } else {
-      out.push(b[j++] as string);
-      if (j < b.length) pb = positionOf(b[j] as string);
+      out.push(b[j++] as number);
+      if (j < b.length) pb = positionOf(text, b[j] as number);
     }
   }
   return out.concat(a.slice(i), b.slice(j));
 }
 
+/**
+ * Spilled lines as one text and where each starts in it, in file and line
+ * order. Lines cut into strings of their own were made, and read character by
+ * character, at twice the cost of reading them where they lie.
+ */
+export interface SpilledLines {
+  readonly text: string;
+  readonly starts: readonly number[];
+}
+
 /** The spilled lines of a key in the spills of a run, in file and line order. */
-export function spilledLines(spills: readonly SpillFiles[], key: string): string[] {
-  const [first, ...others] = spills as [SpillFiles, ...SpillFiles[]];
-  return others.reduce((lines, spill) => merge(lines, spill.lines(key)), first.lines(key));
+export function spilledLines(spills: readonly SpillFiles[], key: string): SpilledLines {
+  const parts = spills.map((spill) => spill.text(key));
+  const text = parts.join("");
+  let starts: number[] = [];
+  let from = 0;
+  for (const part of parts) {
+    const to = from + part.length;
+    const mine: number[] = [];
+    // Each line ends in a line feed.
+    for (let at = from; at < to; at = text.indexOf("\n", at) + 1) mine.push(at);
+    starts = merge(text, starts, mine);
+    from = to;
+  }
+  return { text, starts };
 }
 
 /** Where a spill's files are, as plain data for another thread to read them (SpillFiles). */

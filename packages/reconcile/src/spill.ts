@@ -125,13 +125,9 @@ export class SpillFiles {
     file.used = 0;
   }
 
-  /** The lines of one key, in the order appended (none when nothing was). */
-  lines(key: string): string[] {
-    if (!this.written.has(key)) return [];
-    const text = readFileSync(join(this.dir, key), "utf8");
-    const lines = text.split("\n");
-    lines.pop();
-    return lines;
+  /** The lines of one key, in the order appended, each ending in a line feed (empty when nothing was). */
+  text(key: string): string {
+    return this.written.has(key) ? readFileSync(join(this.dir, key), "utf8") : "";
   }
 
   remove(): void {

@@ -1,10 +1,10 @@
 import type { UsageRecord } from "@billing/rating";
 
 /**
- * A stored CDR, an element of `usage_months.records` (migration 0004): its
- * usage fields, where it was read and the run that last delivered it. A
- * subscriber-month is one JSON text: one value to read and one JSON.parse,
- * where decoding thousands of driver rows one by one cost more than rating them.
+ * A stored CDR of `usage_months.records` (StoredUsage): its usage fields,
+ * where it was read and the run that last delivered it. A subscriber-month
+ * is one JSON text: one value to read and one JSON.parse, where decoding
+ * thousands of driver rows one by one cost more than rating them.
  */
 export type StoredRecord = [
   recordId: string,
@@ -33,6 +33,58 @@ export type StoredBillLine = [
   sourceFile: string,
   sourceLine: number,
 ];
+
+/**
+ * `usage_months.records` as written: each record's file and run named once
+ * for the subscriber-month, in `sources`, and by index in the record. Written
+ * into every record they were a third of the bytes a run wrote and the server
+ * stored. Rows written before (migration 0004 and runs until this form) hold
+ * a JSON array of StoredRecord; parseStoredRecords reads both.
+ */
+export interface StoredUsage {
+  readonly sources: readonly (readonly [sourceFile: string, runId: string])[];
+  readonly records: readonly CompactRecord[];
+}
+
+/** A StoredRecord in StoredUsage: its first nine fields, its source's index in `sources`, its line. */
+export type CompactRecord = [
+  ...usage: [string, UsageRecord["service"], UsageRecord["direction"], string, number, number, number, number, string],
+  source: number,
+  sourceLine: number,
+];
+
+/** The records of a `usage_months.records` text, either form. */
+export function parseStoredRecords(text: string): StoredRecord[] {
+  const stored = JSON.parse(text) as StoredRecord[] | StoredUsage;
+  if (Array.isArray(stored)) return stored;
+  return stored.records.map((r) => {
+    const [sourceFile, runId] = stored.sources[r[9]] as readonly [string, string];
+    return [r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], sourceFile, r[10], runId];
+  });
+}
+
+/** Where each record's file and run are among those of its subscriber-month, in the order first named. */
+export function sourcesOf(records: readonly StoredRecord[]): {
+  sources: [sourceFile: string, runId: string][];
+  indexes: number[];
+} {
+  const sources: [string, string][] = [];
+  const indexes: number[] = [];
+  for (const r of records) {
+    let s = 0;
+    while (s < sources.length && (sources[s]?.[0] !== r[9] || sources[s]?.[1] !== r[11])) s++;
+    if (s === sources.length) sources.push([r[9], r[11]]);
+    indexes.push(s);
+  }
+  return { sources, indexes };
+}
+
+/** The `usage_months.records` text of records (MonthRowsWriter.addRecords writes the same as bytes). */
+export function storedRecordsText(records: readonly StoredRecord[]): string {
+  const { sources, indexes } = sourcesOf(records);
+  const compact = records.map((r, i) => [...r.slice(0, 9), indexes[i], r[10]]);
+  return JSON.stringify({ sources, records: compact });
+}
 
 export function usageFromStored(msisdn: string, r: StoredRecord): UsageRecord {
   return {

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { deliveredBill, deliveredRecords, mergeRecords } from "../src/delivered.js";
 import { MsisdnRanges } from "../src/spill.js";
+import type { SpilledLines } from "../src/spill-usage.js";
 import type { StoredRecord } from "../src/stored-usage.js";
 
 const sms = (id: string, startMs: number, file = "cdr-a.csv", line = 2, run = "r1"): StoredRecord => [
@@ -22,6 +23,17 @@ const sms = (id: string, startMs: number, file = "cdr-a.csv", line = 2, run = "r
 const CDR_AT = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 
+/** Lines as a range's text holds them, each ending in a line feed. */
+function linesOf(lines: readonly string[]): SpilledLines {
+  const starts: number[] = [];
+  let text = "";
+  for (const line of lines) {
+    starts.push(text.length);
+    text += `${line}\n`;
+  }
+  return { text, starts };
+}
+
 /** An sms CDR row as spillUsage spills it: as read when it holds no quote, else as JSON [record, fields]. */
 const spilled = (id: string, startMs: number, fileSeq: number, line: number, service = "sms") => {
   const fields = [id, "13800000000", service, "out", "13900000000", iso(startMs), "", "", "", "010"];
@@ -39,10 +51,11 @@ describe("a subscriber-month's delivery", () => {
       spilled('C"', 500, 1, 3),
       spilled("D", 700, 1, 4, "fax"),
     ];
-    const { kept, repeated, malformed } = deliveredRecords(
-      rows.map((r) => r.text),
-      { files: ["cdr-1.csv", "cdr-2.csv"], columns: [CDR_AT, CDR_AT], runId: "run-7" },
-    );
+    const { kept, repeated, malformed } = deliveredRecords(linesOf(rows.map((r) => r.text)), {
+      files: ["cdr-1.csv", "cdr-2.csv"],
+      columns: [CDR_AT, CDR_AT],
+      runId: "run-7",
+    });
     expect(kept.map((c) => c.record)).toEqual([
       sms('C"', 500, "cdr-2.csv", 3, "run-7"),
       sms("A", 2000, "cdr-1.csv", 3, "run-7"),
@@ -85,7 +98,12 @@ describe("a subscriber-month's delivery", () => {
       runId: "r",
     };
     const bill = deliveredBill(
-      [line(0, 2, "V1", "0.19"), line(0, 3, "FEE:P1", "58.00"), line(1, 2, "V1", "0.38"), line(1, 3, "V2", "-1")],
+      linesOf([
+        line(0, 2, "V1", "0.19"),
+        line(0, 3, "FEE:P1", "58.00"),
+        line(1, 2, "V1", "0.38"),
+        line(1, 3, "V2", "-1"),
+      ]),
       from,
     );
     expect(bill.lines).toEqual([

@@ -2,6 +2,7 @@ import { copyRows } from "@billing/db";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MonthRowsWriter } from "../src/month-rows.js";
+import { parseStoredRecords, type StoredRecord, storedRecordsText } from "../src/stored-usage.js";
 
 /** Strings of what JSON and COPY escape, and of what UTF-8 encodes in more than a byte. */
 const text = fc.string({
@@ -51,23 +52,64 @@ describe("subscriber-month rows written as bytes", () => {
 
   it("grow past their first buffer", () => {
     const writer = new MonthRowsWriter();
-    const records = Array.from({ length: 3000 }, (_, i) => [
-      `C${i}`,
-      "voice",
-      "out",
-      "13900000000",
-      1_788_201_693_000 + i,
-      61,
-      0,
-      0,
-      "010",
-      "cdr-1.csv",
-      i + 2,
-      "run-1",
-    ]);
-    writer.add("2026-09", "13800000000", records);
+    const records = Array.from({ length: 3000 }, (_, i) => storedRecord(`C${i}`, i, "cdr-1.csv", "run-1"));
+    writer.addRecords("2026-09", "13800000000", records);
     expect(Buffer.from(writer.rows().rows).toString("utf8")).toBe(
-      copyRows([["2026-09", "13800000000", JSON.stringify(records)]]),
+      copyRows([["2026-09", "13800000000", storedRecordsText(records)]]),
+    );
+  });
+});
+
+function storedRecord(recordId: string, i: number, sourceFile: string, runId: string): StoredRecord {
+  return [recordId, "voice", "out", "13900000000", 1_788_201_693_000 + i, 61, 0, 0, "010", sourceFile, i + 2, runId];
+}
+
+const storedRecords = fc.array(
+  fc
+    .tuple(
+      text,
+      fc.nat(1_000_000),
+      fc.constantFrom("cdr-1.csv", "cdr-2.csv", 'a "b".csv'),
+      fc.constantFrom("run-1", "run-2"),
+    )
+    .map(([id, i, file, run]) => storedRecord(id, i, file, run)),
+  { maxLength: 8 },
+);
+
+describe("stored records (usage_months.records)", () => {
+  it("are written as bytes the same as their text, and read back whole", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, storedRecords), { maxLength: 4 }), (rows) => {
+        const writer = new MonthRowsWriter();
+        for (const [msisdn, records] of rows) writer.addRecords("2026-09", msisdn, records);
+        const texts = rows.map(([msisdn, records]) => ["2026-09", msisdn, storedRecordsText(records)]);
+        expect(Buffer.from(writer.rows().rows)).toEqual(Buffer.from(copyRows(texts), "utf8"));
+        for (const [, records] of rows) expect(parseStoredRecords(storedRecordsText(records))).toEqual(records);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("name each file and run once per subscriber-month", () => {
+    const records = [0, 1, 2, 3].map((i) => storedRecord(`C${i}`, i, i < 3 ? "cdr-1.csv" : "cdr-2.csv", "run-1"));
+    const stored = JSON.parse(storedRecordsText(records));
+    expect(stored.sources).toEqual([
+      ["cdr-1.csv", "run-1"],
+      ["cdr-2.csv", "run-1"],
+    ]);
+    expect(stored.records.map((r: unknown[]) => r.slice(9))).toEqual([
+      [0, 2],
+      [0, 3],
+      [0, 4],
+      [1, 5],
+    ]);
+  });
+
+  it("are read in the form of rows stored before, a JSON array of records", () => {
+    fc.assert(
+      fc.property(storedRecords, (records) => {
+        expect(parseStoredRecords(JSON.stringify(records))).toEqual(records);
+      }),
     );
   });
 });

@@ -244,7 +244,9 @@ describe("reading spilled rows back", () => {
         const row: Row = Object.fromEntries(header.map((c) => [c, full[c as keyof typeof full] ?? "note"]));
         const indexes = CDR_COLUMNS.map((c) => header.lastIndexOf(c));
         const read = spilledReader(CDR_COLUMNS, [[], indexes]);
-        const spilled = read(spilledLine(header, row, line));
+        // Read where it lies among other lines, as a range's text holds it.
+        const before = "13800000001\t0\t7\tRa,b,c\n";
+        const spilled = read(`${before}${spilledLine(header, row, line)}\n13800000002\t0\t9\tRd,e\n`, before.length);
         expect({ fileSeq: spilled.fileSeq, line: spilled.line }).toEqual({ fileSeq: 1, line });
         expect(spilled.raw()).toBe(csvRecord(header.map((c) => row[c] ?? "")));
         expect(spilled.msisdn()).toBe(row.msisdn ?? "");

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { removeAbandonedSpills, SpillFiles } from "../src/spill.js";
+import { spilledLines } from "../src/spill-usage.js";
 
 it("removes the spill folders of this host's processes that are gone, and only those", () => {
   const dir = mkdtempSync(join(tmpdir(), "spill-test-"));
@@ -46,11 +47,39 @@ it("appends a line from bytes as it appends the same line from text", () => {
           );
         }
         spill.flush();
-        expect(spill.lines(`${key}.bytes`)).toEqual(spill.lines(`${key}.text`));
+        expect(spill.text(`${key}.bytes`)).toEqual(spill.text(`${key}.text`));
       }),
       { numRuns: 200 },
     );
   } finally {
     spill.remove();
+  }
+});
+
+it("reads a key's lines from several spills as one text, in file and line order", () => {
+  const spills = [new SpillFiles(), new SpillFiles()];
+  let keys = 0;
+  try {
+    // A file's first half spilled to one, its second half to the other: each in order, the two interleaved by file.
+    const position = fc.tuple(fc.nat(3), fc.nat(1_000_000));
+    fc.assert(
+      fc.property(fc.uniqueArray(position, { selector: ([f, l]) => `${f}.${l}` }), fc.nat(), (positions, seed) => {
+        const key = `k${keys++}`;
+        const sorted = [...positions].sort(([f1, l1], [f2, l2]) => f1 - f2 || l1 - l2);
+        for (const [i, [file, line]] of sorted.entries())
+          (spills[(i * 7 + seed) % 2 === 0 || file % 2 === 0 ? 0 : 1] as SpillFiles).append(
+            key,
+            `13800000000\t${file}\t${line}\tR${file},${line}\n`,
+          );
+        for (const spill of spills) spill.flush();
+        const { text, starts } = spilledLines(spills, key);
+        expect(starts.map((at) => text.slice(at, text.indexOf("\n", at)).split("\t")[3])).toEqual(
+          sorted.map(([file, line]) => `R${file},${line}`),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  } finally {
+    for (const spill of spills) spill.remove();
   }
 });
