@@ -18,7 +18,7 @@ import { openDatabase } from "@billing/db";
 import autocannon from "autocannon";
 import pLimit from "p-limit";
 import pg from "pg";
-import { BILLING_CLI, runBilling as cli } from "./lib/billing.js";
+import { BILLING_CLI, runBilling as cli, STORED_RECORDS } from "./lib/billing.js";
 import { fmt, percentile, seconds } from "./lib/measure.js";
 
 const subscribers = Number(process.argv[2] ?? 21_000);
@@ -82,7 +82,8 @@ async function fill(): Promise<number> {
     }
   }
   const cdrs = Number(
-    (await client.query("SELECT coalesce(sum(json_array_length(records::json)), 0) AS n FROM usage_months")).rows[0].n,
+    (await client.query(`SELECT coalesce(sum(json_array_length(${STORED_RECORDS})), 0) AS n FROM usage_months`)).rows[0]
+      .n,
   );
   await client.end();
   return cdrs;

@@ -10,7 +10,7 @@ import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { runBilling as cli } from "./lib/billing.js";
+import { runBilling as cli, STORED_RECORDS } from "./lib/billing.js";
 import { childCpuSeconds, fmt, seconds, serverCpuSeconds } from "./lib/measure.js";
 
 const subscribers = Number(process.argv[2] ?? 50_000);
@@ -84,7 +84,7 @@ async function storeFloor(url: string): Promise<void> {
     await client.query("INSERT INTO floor SELECT * FROM usage_months ORDER BY bill_month, msisdn");
     const elapsed = seconds(start);
     const { rows } = await client.query<{ n: number }>(
-      "SELECT coalesce(sum(json_array_length(records::json)), 0)::int AS n FROM floor",
+      `SELECT coalesce(sum(json_array_length(${STORED_RECORDS})), 0)::int AS n FROM floor`,
     );
     const cdrs = rows[0]?.n ?? 0;
     console.log(

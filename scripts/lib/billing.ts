@@ -19,3 +19,6 @@ export function runBilling(args: readonly string[], env: NodeJS.ProcessEnv = {})
   );
   if (result.status !== 0) throw new Error(`billing ${args[0]} failed: ${result.stderr}`);
 }
+
+/** The JSON array of a usage_months row's records, in SQL: the records of StoredUsage, or the whole value of a row stored before it. */
+export const STORED_RECORDS = `(CASE WHEN json_typeof(records::json) = 'array' THEN records::json ELSE records::json -> 'records' END)`;

@@ -205,14 +205,15 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
     const stored = storedUsage.get(msisdn);
     let records: StoredRecord[] = stored === undefined ? [] : parseStoredRecords(stored);
     let usage: UsageRecord[] | undefined;
-    const deliveredIds = new Set<string>();
+    // The record_ids this run delivered to a stored month; a month stored for the first time has no others.
+    const deliveredIds = stored === undefined ? undefined : new Set<string>();
     const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
     if (cdrs && cdrs.length > 0) {
       const now = deliveredRecords({ text: delivered.cdrText, starts: cdrs }, cdrsFrom);
       repeated.push(...now.repeated);
       malformed.push(...now.malformed);
       for (const m of now.malformed) if (m.recordId !== null) quarantined.set(m.recordId, m.reason);
-      for (const c of now.kept) deliveredIds.add(c.record[0]);
+      if (deliveredIds) for (const c of now.kept) deliveredIds.add(c.record[0]);
       if (stored === undefined) {
         usage = now.kept.map((c) => c.usage);
         fresh.addRecords(
@@ -253,7 +254,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
     for (const item of month.items) {
       itemsRated += 1;
       if (UNRATABLE_STATUSES.has(item.status)) unratable.set(item.status, (unratable.get(item.status) ?? 0) + 1);
-      if (item.record && deliveredIds.has(item.itemKey)) {
+      if (item.record && (deliveredIds === undefined || deliveredIds.has(item.itemKey))) {
         if (item.status === "duplicate_usage") cdrDuplicates += 1;
         else cdrRated += 1;
       }
