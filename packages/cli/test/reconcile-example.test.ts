@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +69,16 @@ describe.each(DATABASE_KINDS)("billing reconcile on the worked example, %s", (ki
     expect(summary.credits).toMatchObject({ issued: 9, refund: "20.10", overcharge: "10.05" });
     expect(summary.discrepancies.overcharge).toMatchObject({ count: 5, refund: "7.02" });
     expect(summary.inputs["boss-bill-202609.csv"]).toMatchObject({ rows: 25, quarantined: 0 });
+  });
+
+  it("names the SHA-256 of every input in the summary", () => {
+    const summary = JSON.parse(readFileSync(join(work, "first", "summary.json"), "utf8"));
+    for (const name of ["cdr-20260930.csv", "boss-bill-202609.csv"])
+      expect(summary.inputs[name].sha256).toBe(
+        createHash("sha256")
+          .update(readFileSync(join(EXAMPLE, name)))
+          .digest("hex"),
+      );
   });
 
   it("a second run over the same inputs issues no credit", async () => {

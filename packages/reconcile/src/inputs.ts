@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { InputError } from "./errors.js";
 
 export interface InputFiles {
@@ -47,21 +46,40 @@ export function allInputNames(inputs: InputFiles): string[] {
   ];
 }
 
-/** SHA-256 of a file's bytes, streamed. */
-export function fileDigest(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
+/**
+ * Hashes files (SHA-256, hex) on a thread of its own, each streamed a megabyte
+ * at a time (in the default 64 KB chunks, a run spent as long reading its
+ * input as hashing it). Plain CommonJS, run by `eval`, so that it needs no
+ * built module of this package.
+ */
+const DIGEST_THREAD = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { createHash } = require("node:crypto");
+const { createReadStream } = require("node:fs");
+const digest = (path) =>
+  new Promise((resolve, reject) => {
     const hash = createHash("sha256");
-    // Read a megabyte at a time: in the default 64 KB chunks, a run spent as long reading its input as hashing it.
     createReadStream(path, { highWaterMark: 1 << 20 })
       .on("data", (chunk) => hash.update(chunk))
       .on("error", reject)
       .on("end", () => resolve(hash.digest("hex")));
   });
-}
+Promise.all(workerData.map(digest)).then((digests) => parentPort.postMessage(digests));
+`;
 
-/** Digests of every input, by file name, for the run record and every credit it issues. */
-export async function inputDigests(inputs: InputFiles): Promise<Record<string, string>> {
+/**
+ * Digests of every input, by file name, for the run record and every credit
+ * it issues: computed on another thread, so that this one reads the reference
+ * data meanwhile (each took some 0.25 s of a 2M-CDR run).
+ */
+export function inputDigests(inputs: InputFiles): Promise<Record<string, string>> {
   const names = allInputNames(inputs);
-  const digests = await Promise.all(names.map((n) => fileDigest(join(inputs.dir, n))));
-  return Object.fromEntries(names.map((n, i) => [n, digests[i] as string]));
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(DIGEST_THREAD, { eval: true, workerData: names.map((n) => join(inputs.dir, n)) });
+    worker.once("message", (digests: string[]) =>
+      resolve(Object.fromEntries(names.map((n, i) => [n, digests[i] as string]))),
+    );
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the input digest thread stopped (exit code ${code})`)));
+  });
 }
