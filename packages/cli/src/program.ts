@@ -1,7 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { registerKioskCommand, setPasswordCommand } from "./credential-commands.js";
 import { EXIT, UsageError } from "./exit-codes.js";
-import { generateCommand } from "./generate-command.js";
 import type { Io } from "./io.js";
 import {
   monthOption,
@@ -12,9 +10,6 @@ import {
   rateOption,
   shardOption,
 } from "./options.js";
-import { reconcileCommand } from "./reconcile-command.js";
-import { replayCommand } from "./replay-command.js";
-import { serveCommand } from "./serve-command.js";
 
 const databaseOption = () =>
   new Option(
@@ -22,6 +17,7 @@ const databaseOption = () =>
     "PostgreSQL server URL (default: DATABASE_URL, else embedded PGlite in BILLING_DATA_DIR)",
   );
 
+/** The commands; each loads its module only when it runs (a run of one loaded them all, some 0.1 s). */
 function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Command {
   const program = new Command("billing")
     .description(
@@ -47,7 +43,7 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     )
     .option("--run-id <id>", "name of the run; processes sharing one run pass the same id")
     .option("--chunk-size <n>", "subscribers rated and credited per database transaction", positiveIntOption, 500)
-    .action((opts) => run(() => reconcileCommand(opts, io)));
+    .action((opts) => run(async () => (await import("./reconcile-command.js")).reconcileCommand(opts, io)));
 
   program
     .command("replay")
@@ -58,7 +54,7 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     .option("--evidence <dir>", "write the inputs used and the result into DIR")
     .option("--issue", "issue any credit still owed, through the same ledger as the nightly run")
     .addOption(databaseOption())
-    .action((opts) => run(() => replayCommand(opts, io)));
+    .action((opts) => run(async () => (await import("./replay-command.js")).replayCommand(opts, io)));
 
   program
     .command("serve")
@@ -66,14 +62,14 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     .option("--port <p>", "port to listen on", portOption, 8080)
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .addOption(databaseOption())
-    .action((opts) => run(() => serveCommand(opts, io)));
+    .action((opts) => run(async () => (await import("./serve-command.js")).serveCommand(opts, io)));
 
   program
     .command("set-password")
     .description("set a subscriber's service password (six digits, read from standard input)")
     .requiredOption("--msisdn <n>", "the subscriber", msisdnOption)
     .addOption(databaseOption())
-    .action((opts) => run(() => setPasswordCommand(opts, io)));
+    .action((opts) => run(async () => (await import("./credential-commands.js")).setPasswordCommand(opts, io)));
 
   program
     .command("register-kiosk")
@@ -81,7 +77,7 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     .requiredOption("--id <id>", "kiosk id: letters, digits, - or _")
     .requiredOption("--name <name>", "where it stands, e.g. a business hall")
     .addOption(databaseOption())
-    .action((opts) => run(() => registerKioskCommand(opts, io)));
+    .action((opts) => run(async () => (await import("./credential-commands.js")).registerKioskCommand(opts, io)));
 
   program
     .command("generate")
@@ -92,7 +88,7 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     .option("--seed <s>", "random seed", "1")
     .option("--error-rate <r>", "share of bill lines given an injected error", rateOption, 0.02)
     .option("--records-per-subscriber <n>", "average usage records per subscriber-month", positiveIntOption, 40)
-    .action((opts) => run(() => generateCommand(opts, io)));
+    .action((opts) => run(async () => (await import("./generate-command.js")).generateCommand(opts, io)));
 
   return program;
 }
