@@ -8,7 +8,6 @@ export default defineConfig({
     alias: {
       "@billing/rating": src("rating"),
       "@billing/db/testing": fileURLToPath(new URL("./packages/db/src/testing.ts", import.meta.url)),
-      "@billing/db/copy-text": fileURLToPath(new URL("./packages/db/src/copy-text.ts", import.meta.url)),
       "@billing/db": src("db"),
       "@billing/reconcile": src("reconcile"),
       "@billing/bill-query": src("bill-query"),

