@@ -27,16 +27,31 @@ function fieldText(bytes: Buffer, starts: Int32Array, index: number): string {
   return bytes.toString("latin1", starts[index] as number, (starts[index + 1] as number) - 1);
 }
 
-/** The field as MSISDN accepts it (1 then 10 digits), else undefined. */
-function msisdnAt(bytes: Buffer, starts: Int32Array, index: number): string | undefined {
-  const start = starts[index] as number;
-  const end = (starts[index + 1] as number) - 1;
-  if (end - start !== 11 || bytes[start] !== 0x31) return undefined;
-  for (let i = start + 1; i < end; i++) {
-    const c = bytes[i] as number;
-    if (c < 0x30 || c > 0x39) return undefined;
-  }
-  return bytes.toString("latin1", start, end);
+/**
+ * Reads a field as MSISDN accepts it (1 then 10 digits), else undefined; the
+ * string of an msisdn is made once for each a reader meets, and found again
+ * by its digits' value: a string a row cost more to make and hash than
+ * routing the rest of the row.
+ */
+function msisdnReader(): (bytes: Buffer, starts: Int32Array, index: number) => string | undefined {
+  const made = new Map<number, string>();
+  return (bytes, starts, index) => {
+    const start = starts[index] as number;
+    const end = (starts[index + 1] as number) - 1;
+    if (end - start !== 11 || bytes[start] !== 0x31) return undefined;
+    let value = 1;
+    for (let i = start + 1; i < end; i++) {
+      const d = (bytes[i] as number) - 0x30;
+      if (d < 0 || d > 9) return undefined;
+      value = value * 10 + d;
+    }
+    let msisdn = made.get(value);
+    if (msisdn === undefined) {
+      msisdn = bytes.toString("latin1", start, end);
+      made.set(value, msisdn);
+    }
+    return msisdn;
+  };
 }
 
 export const cdrRoute: Route = (fields, indexes) => {
@@ -49,6 +64,7 @@ export const cdrRoute: Route = (fields, indexes) => {
 /** cdrRoute on bytes; bill months are remembered by day, as every row makes one. */
 export function cdrByteRoute(): ByteRoute {
   const months = new Map<number, string>();
+  const msisdnAt = msisdnReader();
   return (bytes, starts, indexes) => {
     const msisdn = msisdnAt(bytes, starts, indexes[1] as number);
     if (msisdn === undefined) return undefined;
@@ -73,6 +89,7 @@ export const billRoute: Route = (fields, indexes) => {
 /** billRoute on bytes; the valid bill months are remembered. */
 export function billByteRoute(): ByteRoute {
   const valid = new Set<string>();
+  const msisdnAt = msisdnReader();
   return (bytes, starts, indexes) => {
     const billMonth = fieldText(bytes, starts, indexes[0] as number);
     if (!valid.has(billMonth)) {
