@@ -1,4 +1,5 @@
 import type { UsageRecord } from "@billing/rating";
+import { addTo } from "./group.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { BILL_COLUMNS, CDR_COLUMNS, fieldText, parseBillFields, parseCdrFields, RECORD_ID } from "./row-parsers.js";
 import { SpillFiles } from "./spill.js";
@@ -12,22 +13,21 @@ export interface DeliveredCdr {
 }
 
 /**
- * What this run delivered for one subscriber-month: its spilled CDR and bill
- * lines in file and line order, as where they start in the range's text of
- * each (RangeDelivery). They are parsed only when the subscriber-month's turn
- * comes: a range held as parsed rows outlived the young generation and cost
+ * The spilled lines of one kind of usage file for one bill month and msisdn
+ * range: one text, and where each msisdn's lines start in it, in file and
+ * line order. They are parsed only when the subscriber-month's turn comes: a
+ * range held as parsed rows outlived the young generation and cost
  * collections more than the parsing.
  */
-export interface Delivered {
-  readonly cdrs: number[];
-  readonly bills: number[];
+export interface LinesByMsisdn {
+  readonly text: string;
+  readonly starts: ReadonlyMap<string, readonly number[]>;
 }
 
-/** What a run delivered for one bill month and msisdn range: the spilled lines of its CDRs and bills, and where each msisdn's are. */
+/** What a run delivered for one bill month and msisdn range: its CDRs' and its bills' spilled lines. */
 export interface RangeDelivery {
-  readonly cdrText: string;
-  readonly billText: string;
-  readonly byMsisdn: ReadonlyMap<string, Delivered>;
+  readonly cdrs: LinesByMsisdn;
+  readonly bills: LinesByMsisdn;
 }
 
 /** A delivered row repeating a record_id delivered before it in this run. */
@@ -40,22 +40,17 @@ export interface RepeatedId {
 
 /** The spilled input of one bill month and msisdn range. */
 export function readRange(spills: readonly SpillFiles[], billMonth: string, range: number): RangeDelivery {
-  const byMsisdn = new Map<string, Delivered>();
-  const entry = (text: string, at: number) => {
-    const msisdn = text.slice(at, text.indexOf("\t", at));
-    let delivered = byMsisdn.get(msisdn);
-    if (!delivered) {
-      delivered = { cdrs: [], bills: [] };
-      byMsisdn.set(msisdn, delivered);
-    }
-    return delivered;
+  return {
+    cdrs: byMsisdn(spilledLines(spills, spillKey("cdr", billMonth, range))),
+    bills: byMsisdn(spilledLines(spills, spillKey("bill", billMonth, range))),
   };
-  // Spill files are appended in file and line order, so each list is in it too.
-  const cdrs = spilledLines(spills, spillKey("cdr", billMonth, range));
-  for (const at of cdrs.starts) entry(cdrs.text, at).cdrs.push(at);
-  const bills = spilledLines(spills, spillKey("bill", billMonth, range));
-  for (const at of bills.starts) entry(bills.text, at).bills.push(at);
-  return { cdrText: cdrs.text, billText: bills.text, byMsisdn };
+}
+
+/** Spilled lines by the msisdn that heads each; in file and line order still, as they come. */
+function byMsisdn({ text, starts }: SpilledLines): LinesByMsisdn {
+  const by = new Map<string, number[]>();
+  for (const at of starts) addTo(by, text.slice(at, text.indexOf("\t", at)), at);
+  return { text, starts: by };
 }
 
 /** What a run delivered for a bill month and msisdn range, by msisdn (readRange). */

@@ -162,9 +162,9 @@ function chunkBills(
   const billed = (lines: readonly StoredBillLine[]) =>
     lines.map(([itemKey, occurrence, cents]) => ({ itemKey, occurrence, cents }));
   for (const msisdn of input.msisdns) {
-    const starts = delivered.byMsisdn.get(msisdn)?.bills ?? [];
-    if (starts.length === 0) continue;
-    const bill = deliveredBill({ text: delivered.billText, starts }, from);
+    const starts = delivered.bills.starts.get(msisdn);
+    if (starts === undefined) continue;
+    const bill = deliveredBill({ text: delivered.bills.text, starts }, from);
     billOf.set(msisdn, billed(bill.lines));
     rows.add(input.billMonth, msisdn, bill.lines);
     malformed.push(...bill.malformed);
@@ -201,15 +201,15 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
   let cdrRated = 0;
   let cdrDuplicates = 0;
   for (const msisdn of input.msisdns) {
-    const cdrs = delivered.byMsisdn.get(msisdn)?.cdrs;
+    const cdrs = delivered.cdrs.starts.get(msisdn);
     const stored = storedUsage.get(msisdn);
     let records: StoredRecord[] = stored === undefined ? [] : parseStoredRecords(stored);
     let usage: UsageRecord[] | undefined;
     // The record_ids this run delivered to a stored month; a month stored for the first time has no others.
     const deliveredIds = stored === undefined ? undefined : new Set<string>();
     const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
-    if (cdrs && cdrs.length > 0) {
-      const now = deliveredRecords({ text: delivered.cdrText, starts: cdrs }, cdrsFrom);
+    if (cdrs !== undefined) {
+      const now = deliveredRecords({ text: delivered.cdrs.text, starts: cdrs }, cdrsFrom);
       repeated.push(...now.repeated);
       malformed.push(...now.malformed);
       for (const m of now.malformed) if (m.recordId !== null) quarantined.set(m.recordId, m.reason);
