@@ -84,7 +84,8 @@ export class MonthRowsWriter {
    * cost more than the rest of writing it.
    */
   private element(element: readonly Scalar[], more: boolean, count = element.length, source = -1, line = 0): void {
-    let need = 3 + count + 50;
+    // A comma, brackets and commas, each value's bytes, and a record's source and line (a comma and 16 digits each).
+    let need = 3 + count + (source >= 0 ? 34 : 0);
     for (let i = 0; i < count; i++) {
       const value = element[i];
       need += typeof value === "string" ? value.length + 2 : 24;
