@@ -75,8 +75,7 @@ export class SpillFiles {
    * Appends a line made of `head` and `bytes[start, end)`, then a line feed.
    * `head` holds ASCII text and whole numbers ≥ 0 (written as digits), one
    * after the other: made into one string first, a head cost as much as
-   * copying the row. Copied byte by byte: a row is some 80 bytes, too few for
-   * Buffer#write and Buffer#copy to pay their way.
+   * copying the row.
    */
   appendBytes(key: string, head: readonly (string | number)[], bytes: Buffer, start: number, end: number): void {
     let headBytes = 0;
@@ -91,7 +90,7 @@ export class SpillFiles {
       }
       at = writeWhole(into, at, part);
     }
-    for (let i = start; i < end; i++) into[at++] = bytes[i] as number;
+    at += bytes.copy(into, at, start, end);
     into[at++] = 0x0a;
     file.used = at;
   }
