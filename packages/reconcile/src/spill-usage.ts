@@ -98,16 +98,12 @@ export function spilledReader(
     jsonRaw = undefined;
     rowAt = restAt + 1;
     // Set in place, never emptied: emptying the array gave back its store, and each row grew a new one.
-    // Scanned a character at a time: an indexOf call per field cost more than the scan.
+    // Cut with indexOf: a scan a character at a time cost half as much again.
+    lineEnd = lineEndAt(spilled, rowAt);
     let count = 0;
     fieldStarts[count++] = rowAt;
-    let i = rowAt;
-    for (; i < spilled.length; i++) {
-      const c = spilled.charCodeAt(i);
-      if (c === 0x2c) fieldStarts[count++] = i + 1;
-      else if (c === 0x0a) break;
-    }
-    lineEnd = i;
+    for (let i = spilled.indexOf(",", rowAt); i >= 0 && i < lineEnd; i = spilled.indexOf(",", i + 1))
+      fieldStarts[count++] = i + 1;
     fieldStarts[count++] = lineEnd + 1;
     for (let c = 0; c < columns.length; c++) {
       const i = indexes[c] as number;
