@@ -80,8 +80,14 @@ export interface RowReading extends FileSpan {
     entry: { line: number; raw: string },
   ) => Promise<void> | undefined;
   readonly onHeader?: (indexes: readonly number[]) => void;
-  /** A row as bytes (readCsv's onFieldBytes) with where `columns` are; returns whether it took it. */
-  readonly onFieldBytes?: (bytes: Buffer, starts: Int32Array, indexes: readonly number[], line: number) => boolean;
+  /** A row as bytes and Latin-1 text (readCsv's onFieldBytes) with where `columns` are; returns whether it took it. */
+  readonly onFieldBytes?: (
+    bytes: Buffer,
+    text: string,
+    starts: Int32Array,
+    indexes: readonly number[],
+    line: number,
+  ) => boolean;
 }
 
 /**
@@ -108,8 +114,8 @@ export function readRows(ctx: ReadContext, file: string, reading: RowReading): P
       return onRow(entry.fields, indexes, entry);
     },
     ...(onFieldBytes && {
-      onFieldBytes: (bytes, starts, line) => {
-        const took = onFieldBytes(bytes, starts, indexes, line);
+      onFieldBytes: (bytes, text, starts, line) => {
+        const took = onFieldBytes(bytes, text, starts, indexes, line);
         if (took) count.read += 1;
         return took;
       },

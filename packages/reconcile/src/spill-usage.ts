@@ -308,8 +308,8 @@ export async function spillFile(
     0,
     "\tR",
   ];
-  const onFieldBytes = (bytes: Buffer, starts: Int32Array, indexes: readonly number[], line: number) => {
-    const to = byteRoute(bytes, starts, indexes);
+  const onFieldBytes = (bytes: Buffer, text: string, starts: Int32Array, indexes: readonly number[], line: number) => {
+    const to = byteRoute(text, starts, indexes);
     if (!to) return false;
     const key = keyOf(to);
     const end = (starts[starts.length - 1] as number) - 1;

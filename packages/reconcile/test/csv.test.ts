@@ -38,8 +38,11 @@ async function read(
         return entries.length % 7 === 0 ? Promise.resolve() : undefined;
       },
       ...(way === "bytes" && {
-        onFieldBytes: (bytes: Buffer, starts: Int32Array, line: number) => {
+        onFieldBytes: (bytes: Buffer, text: string, starts: Int32Array, line: number) => {
           offered += 1;
+          // The text is the bytes as Latin-1, a character a byte, at the same places.
+          const [start, end] = [starts[0] as number, (starts.at(-1) as number) - 1];
+          if (text.slice(start, end) !== bytes.toString("latin1", start, end)) throw new Error("text is not the bytes");
           if (offered % 2 === 0) return false;
           const fields = [...starts.subarray(1)].map((end, i) => bytes.toString("utf8", starts[i], end - 1));
           entries.push({ line, fields, raw: bytes.toString("utf8", starts[0], (starts.at(-1) as number) - 1) });
@@ -152,7 +155,7 @@ describe("readCsv", () => {
           return undefined;
         },
         ...(way === "bytes" && {
-          onFieldBytes: (bytes: Buffer, starts: Int32Array, line: number) => {
+          onFieldBytes: (bytes: Buffer, _text: string, starts: Int32Array, line: number) => {
             got.push({ line, fields: [], raw: bytes.toString("utf8", starts[0], (starts.at(-1) as number) - 1) });
             return true;
           },
