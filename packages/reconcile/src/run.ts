@@ -25,7 +25,14 @@ import {
 } from "./reconcile-months.js";
 import { ReportTotals, renderReport } from "./report.js";
 import { formatShard, type Shard, WHOLE_RUN } from "./shard.js";
-import { removeSpills, type SpilledInput, type SplitReading, spillLocations, spillUsage } from "./spill-usage.js";
+import {
+  findCuts,
+  removeSpills,
+  type SpilledInput,
+  type SplitReading,
+  spillLocations,
+  spillUsage,
+} from "./spill-usage.js";
 import { buildSummary, RunTotals, type Summary } from "./summary.js";
 
 export interface ReconcileOptions {
@@ -172,6 +179,8 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
   // record names no digests ({}) until then. Its failure is the run's, when awaited.
   const digesting = inputDigests(inputs);
   digesting.catch(() => {});
+  // Where to cut the usage files in two is looked for meanwhile too, on this thread between reads.
+  const cuts = findCuts(inputs, options.splitReading);
   await database.db
     .insertInto("runs")
     .values({
@@ -229,7 +238,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     // What is left of hashing when the reference data is read: none on two cores or more.
     lap("input_digests");
     const [spilling, storing] = await Promise.allSettled([
-      spillUsage(ingest, periods.keys(), totalBytes, options.rangeBytes, options.splitReading),
+      spillUsage(ingest, periods.keys(), totalBytes, options.rangeBytes, options.splitReading, cuts),
       alongside ? storeReference() : undefined,
     ]);
     if (spilling.status === "rejected") throw spilling.reason;

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { type CsvPart, type FileSpan, halves } from "./csv.js";
+import { type CsvPart, type FileCut, type FileSpan, halves } from "./csv.js";
 import { InputError } from "./errors.js";
 import { addToSet } from "./group.js";
 import type { IngestContext } from "./ingest.js";
@@ -362,6 +362,29 @@ export interface SplitReading {
   readonly inline?: boolean;
 }
 
+/** Where a run's usage files are cut in two (halves), by file name; a file read whole has no cut. */
+export type FileCuts = ReadonlyMap<string, Promise<FileCut | undefined>>;
+
+/**
+ * Looks for where to cut each usage file, all at once: a run starts this
+ * before it reads the reference data, since finding a cut reads half the
+ * file (some 0.3 s for 2M CDRs and their bill, when looked for as each file's turn came).
+ * A file whose cut cannot be found is read whole, by a reader that says why.
+ */
+export function findCuts(
+  inputs: { readonly dir: string; readonly cdrs: readonly string[]; readonly bills: readonly string[] },
+  split: SplitReading | undefined,
+): FileCuts {
+  const cuts = new Map<string, Promise<FileCut | undefined>>();
+  if (!split) return cuts;
+  for (const file of [...inputs.cdrs, ...inputs.bills])
+    cuts.set(
+      file,
+      halves(join(inputs.dir, file), split.minBytes).catch(() => undefined),
+    );
+  return cuts;
+}
+
 /** Reads the second halves of files into spills of their own. */
 interface PartReader {
   /** Starts reading a second half; the promise it returns ends the reading. */
@@ -464,8 +487,8 @@ function workerParts(input: SpilledInput): PartReader {
  * Reads the CDR and bill files of the run (`inputBytes` in all) into spill
  * files, split into enough msisdn ranges that each range's input is about
  * `rangeBytes`. Memory holds one chunk of a file at a time. With `split`, a
- * large file is read in two halves at once, the second on a worker thread:
- * the second core was idle while this one read.
+ * large file is read in two halves at once (where `cuts` says), the second
+ * on a worker thread: the second core was idle while this one read.
  */
 export async function spillUsage(
   ctx: IngestContext,
@@ -473,6 +496,7 @@ export async function spillUsage(
   inputBytes: number,
   rangeBytes = RANGE_INPUT_BYTES,
   split?: SplitReading,
+  cuts: FileCuts = findCuts(ctx.inputs, split),
 ): Promise<SpilledInput> {
   const mine = [...subscribers].filter((m) => inShard(m, ctx.shard)).sort();
   const ranges = MsisdnRanges.evenly(mine, Math.ceil(inputBytes / ctx.shard.count / rangeBytes));
@@ -499,7 +523,7 @@ export async function spillUsage(
         columns: input[`${kind}Columns`],
       };
       for (const [fileSeq, file] of names.entries()) {
-        const cut = split ? await halves(join(ctx.inputs.dir, file), split.minBytes) : undefined;
+        const cut = await cuts.get(file);
         if (!cut) {
           await spillFile(ctx, target, kind, fileSeq, file);
           continue;
