@@ -1,4 +1,4 @@
-import type { RawSession, SqlValue } from "@billing/db";
+import type { RawSession } from "@billing/db";
 import { formatCents } from "@billing/rating";
 import type { PlannedCredit } from "./ledger.js";
 
@@ -28,53 +28,52 @@ const CREDIT_COLUMNS = [
   "input_digests",
   "catalogue_digest",
 ];
-const CREDIT_BATCH = 1_000;
 
 /**
  * Inserts the planned credits; a credit some other process (or an earlier,
  * interrupted run) already inserted conflicts on (idempotency_key, issue_seq)
  * and is skipped, so each is issued exactly once. Returns those this call inserted.
+ * The credits go as one array a column, what they share as one value each: as
+ * a parameter per value, 1,000 credits took longer to parse and plan than to
+ * store, and the input digests were parsed as JSON once a credit.
  */
 export async function issueCredits(
   session: RawSession,
   planned: readonly PlannedCredit[],
   provenance: CreditProvenance,
 ): Promise<PlannedCredit[]> {
-  const inserted = new Set<string>();
-  const digests = JSON.stringify(provenance.inputDigests);
-  for (let i = 0; i < planned.length; i += CREDIT_BATCH) {
-    const batch = planned.slice(i, i + CREDIT_BATCH);
-    const params: SqlValue[] = [];
-    const tuples = batch.map((c) => {
-      const values: SqlValue[] = [
-        c.creditId,
-        c.idempotencyKey,
-        c.issueSeq,
-        c.account.accountId,
-        c.key.msisdn,
-        c.key.billMonth,
-        c.key.itemKey,
-        c.key.occurrence,
-        c.class,
-        formatCents(c.overchargeCents),
-        formatCents(c.overchargeCents),
-        formatCents(c.refundCents),
-        formatCents(c.owedTotalCents),
-        c.account.settleTo,
-        provenance.runId,
-        digests,
-        provenance.catalogueDigest,
-      ];
-      const start = params.length;
-      params.push(...values);
-      return `(${values.map((_, j) => `$${start + j + 1}`).join(", ")})`;
-    });
-    const rows = await session.query<{ credit_id: string }>(
-      `INSERT INTO credit_ledger (${CREDIT_COLUMNS.join(", ")}) VALUES ${tuples.join(", ")}
-       ON CONFLICT DO NOTHING RETURNING credit_id`,
-      params,
-    );
-    for (const r of rows) inserted.add(r.credit_id);
-  }
+  if (planned.length === 0) return [];
+  // Every array as text, cast to its column's type by the statement.
+  const column = (value: (c: PlannedCredit) => string | number): string[] => planned.map((c) => String(value(c)));
+  const arrays: [string[], string][] = [
+    [column((c) => c.creditId), "text"],
+    [column((c) => c.idempotencyKey), "text"],
+    [column((c) => c.issueSeq), "integer"],
+    [column((c) => c.account.accountId), "text"],
+    [column((c) => c.key.msisdn), "text"],
+    [column((c) => c.key.billMonth), "text"],
+    [column((c) => c.key.itemKey), "text"],
+    [column((c) => c.key.occurrence), "integer"],
+    [column((c) => c.class), "text"],
+    [column((c) => formatCents(c.overchargeCents)), "numeric"],
+    [column((c) => formatCents(c.overchargeCents)), "numeric"],
+    [column((c) => formatCents(c.refundCents)), "numeric"],
+    [column((c) => formatCents(c.owedTotalCents)), "numeric"],
+    [column((c) => c.account.settleTo), "text"],
+  ];
+  const unnest = arrays.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
+  const shared = arrays.length;
+  const rows = await session.query<{ credit_id: string }>(
+    `INSERT INTO credit_ledger (${CREDIT_COLUMNS.join(", ")})
+     SELECT c.*, $${shared + 1}::text, $${shared + 2}::jsonb, $${shared + 3}::text FROM unnest(${unnest}) AS c
+     ON CONFLICT DO NOTHING RETURNING credit_id`,
+    [
+      ...arrays.map(([values]) => values),
+      provenance.runId,
+      JSON.stringify(provenance.inputDigests),
+      provenance.catalogueDigest,
+    ],
+  );
+  const inserted = new Set(rows.map((r) => r.credit_id));
   return planned.filter((c) => inserted.has(c.creditId));
 }
