@@ -166,10 +166,19 @@ async function splitBytes(
     newline ??= guessLineEnd(bytes.toString("utf8", 0, CHUNK_BYTES));
     if (bytes.includes(QUOTE)) return parseRest(decoder.write(bytes), chunks, decoder, newline, take);
     const text = bytes.toString("latin1");
-    // Where a line end is not a line feed, a record holding one is decoded.
+    // Where a line end is not a line feed, a record holding one is decoded. The next line feed
+    // is found again only once a record starts past it: records come in order.
     const lineFeedEnds = newline === "\n";
+    let lineFeed = -1;
+    const hasLineFeed = (start: number, end: number) => {
+      if (lineFeed < start) {
+        lineFeed = text.indexOf("\n", start);
+        if (lineFeed < 0) lineFeed = text.length;
+      }
+      return lineFeed < end;
+    };
     const record = (start: number, end: number) => {
-      if (lineFeedEnds || !hasLineFeed(text, start, end)) {
+      if (lineFeedEnds || !hasLineFeed(start, end)) {
         if (takeBytes(bytes, text, start, end)) return undefined;
       }
       const raw = bytes.toString("utf8", start, end);
@@ -187,11 +196,6 @@ async function splitBytes(
     }
     rest = bytes.subarray(at);
   }
-}
-
-function hasLineFeed(text: string, start: number, end: number): boolean {
-  const at = text.indexOf("\n", start);
-  return at >= 0 && at < end;
 }
 
 /**
