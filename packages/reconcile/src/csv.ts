@@ -61,8 +61,35 @@ const QUOTE = 0x22;
 
 type Take = (fields: string[], raw: string) => undefined | Promise<void>;
 
-/** Offers a quote-free record at [start, end) of a chunk's bytes and their Latin-1 text to onFieldBytes; whether it took it. */
-type TakeBytes = (bytes: Buffer, text: string, start: number, end: number) => boolean;
+/**
+ * Offers a quote-free record at [start, end) of a chunk's bytes and their
+ * Latin-1 text to onFieldBytes, its fields cut where `commas` finds them; whether it took it.
+ */
+type TakeBytes = (bytes: Buffer, text: string, commas: Finder, start: number, end: number) => boolean;
+
+/**
+ * Where a character is in a text, asked for from places that never go back
+ * (records in order, and fields in a record): each search starts where the
+ * last one found its character, so that a chunk is searched once, however
+ * far its records lie from the next comma or line feed.
+ */
+class Finder {
+  private found = -1;
+
+  constructor(
+    private readonly text: string,
+    private readonly char: string,
+  ) {}
+
+  /** The first place of the character at or after `from` (no earlier than any `from` asked before), or the text's length. */
+  from(from: number): number {
+    if (this.found < from) {
+      const at = this.text.indexOf(this.char, from);
+      this.found = at < 0 ? this.text.length : at;
+    }
+    return this.found;
+  }
+}
 
 /**
  * Streams a CSV file (RFC 4180, header row, columns in any order, extra
@@ -108,13 +135,13 @@ export async function readCsv(reading: CsvReading): Promise<number> {
   };
   const onFieldBytes = reading.onFieldBytes;
   let starts = new Int32Array(0);
-  const takeBytes: TakeBytes = (bytes, text, start, end) => {
+  const takeBytes: TakeBytes = (bytes, text, commas, start, end) => {
     if (header === null || onFieldBytes === undefined) return false;
     const width = header.length;
     if (starts.length !== width + 1) starts = new Int32Array(width + 1);
     starts[0] = start;
     let n = 1;
-    for (let i = text.indexOf(",", start); i >= 0 && i < end; i = text.indexOf(",", i + 1)) {
+    for (let i = commas.from(start); i < end; i = commas.from(i + 1)) {
       if (n === width) return false;
       starts[n++] = i + 1;
     }
@@ -166,20 +193,12 @@ async function splitBytes(
     newline ??= guessLineEnd(bytes.toString("utf8", 0, CHUNK_BYTES));
     if (bytes.includes(QUOTE)) return parseRest(decoder.write(bytes), chunks, decoder, newline, take);
     const text = bytes.toString("latin1");
-    // Where a line end is not a line feed, a record holding one is decoded. The next line feed
-    // is found again only once a record starts past it: records come in order.
-    const lineFeedEnds = newline === "\n";
-    let lineFeed = -1;
-    const hasLineFeed = (start: number, end: number) => {
-      if (lineFeed < start) {
-        lineFeed = text.indexOf("\n", start);
-        if (lineFeed < 0) lineFeed = text.length;
-      }
-      return lineFeed < end;
-    };
+    const commas = new Finder(text, ",");
+    // Where a line end is not a line feed, a record holding one is decoded.
+    const lineFeeds = newline === "\n" ? undefined : new Finder(text, "\n");
     const record = (start: number, end: number) => {
-      if (lineFeedEnds || !hasLineFeed(start, end)) {
-        if (takeBytes(bytes, text, start, end)) return undefined;
+      if (lineFeeds === undefined || lineFeeds.from(start) >= end) {
+        if (takeBytes(bytes, text, commas, start, end)) return undefined;
       }
       const raw = bytes.toString("utf8", start, end);
       return take(raw.split(","), raw);
