@@ -3,7 +3,14 @@ import { addTo } from "./group.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { BILL_COLUMNS, CDR_COLUMNS, fieldText, parseBillFields, parseCdrFields, RECORD_ID } from "./row-parsers.js";
 import { SpillFiles } from "./spill.js";
-import { type SpilledLines, type SpillLocation, spilledLines, spilledReader, spillKey } from "./spill-usage.js";
+import {
+  type SpilledLines,
+  type SpillLocation,
+  spilledLines,
+  spilledMsisdn,
+  spilledReader,
+  spillKey,
+} from "./spill-usage.js";
 import { byStartThenId, type StoredBillLine, type StoredRecord } from "./stored-usage.js";
 
 /** A CDR this run delivered: the stored record and the record to rate. */
@@ -49,7 +56,7 @@ export function readRange(spills: readonly SpillFiles[], billMonth: string, rang
 /** Spilled lines by the msisdn that heads each; in file and line order still, as they come. */
 function byMsisdn({ text, starts }: SpilledLines): LinesByMsisdn {
   const by = new Map<string, number[]>();
-  for (const at of starts) addTo(by, text.slice(at, text.indexOf("\t", at)), at);
+  for (const at of starts) addTo(by, spilledMsisdn(text, at), at);
   return { text, starts: by };
 }
 

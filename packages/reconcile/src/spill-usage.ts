@@ -82,7 +82,7 @@ export function spilledReader(
     line: 0,
     fields: spans as FieldSpans,
     raw: () => jsonRaw ?? text.slice(rowAt, lineEnd),
-    msisdn: () => text.slice(lineAt, text.indexOf("\t", lineAt)),
+    msisdn: () => spilledMsisdn(text, lineAt),
   };
   return (spilled, at) => {
     const restAt = readHead(spilled, at, record);
@@ -122,6 +122,11 @@ export function spilledReader(
 function lineEndAt(text: string, at: number): number {
   const end = text.indexOf("\n", at);
   return end < 0 ? text.length : end;
+}
+
+/** The msisdn that heads (spillHead) the spilled line of `text` at `at`. */
+export function spilledMsisdn(text: string, at: number): string {
+  return text.slice(at, text.indexOf("\t", at));
 }
 
 /** Reads the head (spillHead) of the spilled line at `at` into `into`, and returns where the row as spilled (spillRow) begins. */
