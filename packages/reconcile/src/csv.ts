@@ -171,7 +171,7 @@ export async function readCsv(reading: CsvReading): Promise<number> {
 }
 
 /**
- * Records split on line ends while the file holds no quote, on bytes: each
+ * Records split on line ends while the file holds no quote, undecoded: each
  * goes to `takeBytes` first, and is decoded and split on commas only if that
  * does not take it. Line ends and commas are found in each chunk's Latin-1
  * text, which costs a copy of the chunk: with indexOf on a string the

@@ -61,7 +61,7 @@ export const cdrRoute: Route = (fields, indexes) => {
   return startMs === undefined ? undefined : { msisdn, billMonth: billMonthOf(startMs) };
 };
 
-/** cdrRoute on bytes; bill months are remembered by day, as every row makes one. */
+/** cdrRoute on a row as read (ByteRoute); bill months are remembered by day, as every row makes one. */
 export function cdrByteRoute(): ByteRoute {
   const months = new Map<number, string>();
   const msisdnAt = msisdnReader();
@@ -88,7 +88,7 @@ export const billRoute: Route = (fields, indexes) => {
   return parseMonth(billMonth) && MSISDN.test(msisdn) ? { msisdn, billMonth } : undefined;
 };
 
-/** billRoute on bytes; the valid bill months are remembered. */
+/** billRoute on a row as read (ByteRoute); the valid bill months are remembered. */
 export function billByteRoute(): ByteRoute {
   const valid = new Set<string>();
   const msisdnAt = msisdnReader();

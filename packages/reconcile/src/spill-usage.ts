@@ -261,7 +261,7 @@ export interface SpillTarget {
  * files: every row is counted; one of another share counted apart; one with
  * a valid msisdn and bill month appended, as read, to the file of its bill
  * month and msisdn range; any other quarantined with the reason its full
- * check gives. Most rows are routed and copied as bytes, never decoded (ByteRoute).
+ * check gives. Most rows are routed on their Latin-1 text and copied as bytes, never decoded as UTF-8 (ByteRoute).
  */
 export async function spillFile(
   ctx: ReadContext,
