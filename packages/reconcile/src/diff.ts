@@ -69,19 +69,18 @@ export function diffSubscriberMonth(
   lines: readonly BilledLine[],
   quarantined: ReadonlyMap<string, string> = new Map(),
 ): MonthDiff {
+  // Map order is first insertion, and a key set again keeps its place: the items' keys in order, each its last item.
   const items = new Map<string, RatedItem>();
-  const keys: string[] = [];
-  for (const item of month.items) {
-    if (!items.has(item.itemKey)) keys.push(item.itemKey);
-    items.set(item.itemKey, item);
-  }
+  for (const item of month.items) items.set(item.itemKey, item);
   const linesByKey = new Map<string, BilledLine[]>();
+  /** Keys billed with no item, in bill order. */
+  const billedOnly: string[] = [];
   for (const line of lines) {
     const list = linesByKey.get(line.itemKey);
     if (list) list.push(line);
     else {
       linesByKey.set(line.itemKey, [line]);
-      if (!items.has(line.itemKey)) keys.push(line.itemKey);
+      if (!items.has(line.itemKey)) billedOnly.push(line.itemKey);
     }
   }
   const out: Discrepancy[] = [];
@@ -111,33 +110,7 @@ export function diffSubscriberMonth(
     });
   };
 
-  for (const key of keys) {
-    const item = items.get(key);
-    const billed = linesByKey.get(key) ?? NO_LINES;
-    if (billed.length > 1) billed.sort((a, b) => a.occurrence - b.occurrence);
-    const first = billed[0];
-    if (!first) {
-      if (item?.cents) emit(key, 1, "unbilled", null, item.cents, `${describeItem(item)}; no bill line`);
-      continue;
-    }
-    const amount = first.cents;
-    if (!item) {
-      const reason = quarantined.get(key);
-      if (reason !== undefined)
-        emit(key, first.occurrence, "unverifiable", amount, null, `record quarantined: ${reason}`);
-      else if (amount > 0) emit(key, first.occurrence, "phantom_charge", amount, 0, phantomExplanation(key));
-      else matched += 1;
-    } else if (UNRATABLE_STATUSES.has(item.status)) {
-      emit(key, first.occurrence, "unverifiable", amount, null, describeItem(item));
-    } else if (item.status === "duplicate_usage" && amount > 0) {
-      emit(key, first.occurrence, "duplicate_usage", amount, 0, `${describeItem(item)}; billed ${formatCents(amount)}`);
-    } else if (item.status === "unconfirmed" && amount > 0) {
-      emit(key, first.occurrence, "unconfirmed_subscription", amount, 0, describeItem(item));
-    } else {
-      compare(item, first, emit, () => {
-        matched += 1;
-      });
-    }
+  const repeats = (key: string, billed: readonly BilledLine[]) => {
     for (let r = 1; r < billed.length; r++) {
       const repeat = billed[r] as BilledLine;
       if (repeat.cents === 0) continue;
@@ -150,31 +123,46 @@ export function diffSubscriberMonth(
         `${key} billed again (line ${repeat.occurrence} of ${billed.length} for this item in ${month.billMonth})`,
       );
     }
+  };
+  for (const [key, item] of items) {
+    const billed = linesByKey.get(key);
+    if (billed === undefined) {
+      if (item.cents) emit(key, 1, "unbilled", null, item.cents, `${describeItem(item)}; no bill line`);
+      continue;
+    }
+    if (billed.length > 1) billed.sort(byOccurrence);
+    const { cents: amount, occurrence } = billed[0] as BilledLine;
+    const expected = item.cents ?? 0;
+    if (UNRATABLE_STATUSES.has(item.status)) {
+      emit(key, occurrence, "unverifiable", amount, null, describeItem(item));
+    } else if (item.status === "duplicate_usage" && amount > 0) {
+      emit(key, occurrence, "duplicate_usage", amount, 0, `${describeItem(item)}; billed ${formatCents(amount)}`);
+    } else if (item.status === "unconfirmed" && amount > 0) {
+      emit(key, occurrence, "unconfirmed_subscription", amount, 0, describeItem(item));
+    } else if (amount === expected) {
+      matched += 1;
+    } else {
+      const cls = amount > expected ? "overcharge" : "undercharge";
+      emit(key, occurrence, cls, amount, expected, `${describeItem(item)}; billed ${formatCents(amount)}`);
+    }
+    repeats(key, billed);
+  }
+  for (const key of billedOnly) {
+    const billed = linesByKey.get(key) as BilledLine[];
+    if (billed.length > 1) billed.sort(byOccurrence);
+    const first = billed[0] as BilledLine;
+    const reason = quarantined.get(key);
+    if (reason !== undefined)
+      emit(key, first.occurrence, "unverifiable", first.cents, null, `record quarantined: ${reason}`);
+    else if (first.cents > 0) emit(key, first.occurrence, "phantom_charge", first.cents, 0, phantomExplanation(key));
+    else matched += 1;
+    repeats(key, billed);
   }
   // Sorting the few discrepancies, not the many keys: stable, so one key's stay in emitted order.
   return { discrepancies: out.sort((a, b) => compareKeys(a.itemKey, b.itemKey)), matched };
 }
 
-const NO_LINES: BilledLine[] = [];
-
-function compare(
-  item: RatedItem,
-  line: BilledLine,
-  emit: (k: string, o: number, c: DiscrepancyClass, b: number, e: number, x: string) => void,
-  onMatch: () => void,
-) {
-  const expected = item.cents ?? 0;
-  if (line.cents === expected) return onMatch();
-  const cls = line.cents > expected ? "overcharge" : "undercharge";
-  emit(
-    item.itemKey,
-    line.occurrence,
-    cls,
-    line.cents,
-    expected,
-    `${describeItem(item)}; billed ${formatCents(line.cents)}`,
-  );
-}
+const byOccurrence = (a: BilledLine, b: BilledLine) => a.occurrence - b.occurrence;
 
 function phantomExplanation(key: string): string {
   if (key.startsWith("FEE:")) return `no plan period of ${key.slice(4)} active in the month`;
