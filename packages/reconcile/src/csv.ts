@@ -235,22 +235,21 @@ export async function halves(path: string, minBytes: number): Promise<FileCut | 
     const read = async (at: number) => buffer.subarray(0, (await handle.read(buffer, 0, CHUNK_BYTES, at)).bytesRead);
     let bytes = await read(0);
     const newline = guessLineEnd(bytes.toString("utf8"));
-    const lineEnd = Buffer.from(newline);
-    // A one-byte line end is searched for as a number: as a buffer, each search cost three times as much.
-    const needle = newline.length === 1 ? newline.charCodeAt(0) : lineEnd;
-    const headerEnd = bytes.indexOf(needle);
+    // Line ends found as splitBytes finds them, in the chunk's Latin-1 text: a character a byte.
+    let text = bytes.toString("latin1");
+    const headerEnd = text.indexOf(newline);
     if (headerEnd < 0 || bytes.subarray(0, headerEnd).includes(QUOTE)) return undefined;
     const header = bytes.toString("utf8", 0, headerEnd).split(",");
     const middle = Math.floor(size / 2);
     // Chunks overlap by a line end less one byte, so that one across their border is found whole, once.
-    const step = CHUNK_BYTES - lineEnd.length + 1;
+    const step = CHUNK_BYTES - newline.length + 1;
     let records = 0;
-    for (let at = 0; at < size; at += step, bytes = await read(at)) {
+    for (let at = 0; at < size; at += step, bytes = await read(at), text = bytes.toString("latin1")) {
       if (bytes.includes(QUOTE)) return undefined;
       const last = at + step >= size ? bytes.length : step;
-      for (let i = bytes.indexOf(needle); i >= 0 && i < last; i = bytes.indexOf(needle, i + lineEnd.length)) {
+      for (let i = text.indexOf(newline); i >= 0 && i < last; i = text.indexOf(newline, i + newline.length)) {
         records += 1;
-        const start = at + i + lineEnd.length;
+        const start = at + i + newline.length;
         if (at + i >= middle)
           return start < size ? { end: start, part: { start, header, newline, firstLine: records + 1 } } : undefined;
       }
