@@ -5,6 +5,7 @@ import { BILL_COLUMNS, CDR_COLUMNS, fieldText, parseBillFields, parseCdrFields, 
 import { SpillFiles } from "./spill.js";
 import {
   type SpilledLines,
+  type SpilledText,
   type SpillLocation,
   spilledLines,
   spilledMsisdn,
@@ -26,8 +27,7 @@ export interface DeliveredCdr {
  * range held as parsed rows outlived the young generation and cost
  * collections more than the parsing.
  */
-export interface LinesByMsisdn {
-  readonly text: string;
+export interface LinesByMsisdn extends SpilledText {
   readonly starts: ReadonlyMap<string, readonly number[]>;
 }
 
@@ -54,10 +54,10 @@ export function readRange(spills: readonly SpillFiles[], billMonth: string, rang
 }
 
 /** Spilled lines by the msisdn that heads each; in file and line order still, as they come. */
-function byMsisdn({ text, starts }: SpilledLines): LinesByMsisdn {
+function byMsisdn({ text, starts, latin1 }: SpilledLines): LinesByMsisdn {
   const by = new Map<string, number[]>();
   for (const at of starts) addTo(by, spilledMsisdn(text, at), at);
-  return { text, starts: by };
+  return { text, starts: by, latin1 };
 }
 
 /** What a run delivered for a bill month and msisdn range, by msisdn (readRange). */
@@ -104,7 +104,7 @@ export function deliveredRecords(
   const malformed: QuarantineEntry[] = [];
   const read = spilledReader(CDR_COLUMNS, from.columns);
   for (const at of lines.starts) {
-    const row = read(lines.text, at);
+    const row = read(lines, at);
     const { line, fields } = row;
     const file = from.files[row.fileSeq] as string;
     const parsed = parseCdrFields(fields);
@@ -160,7 +160,7 @@ export function deliveredBill(
   const malformed: QuarantineEntry[] = [];
   const read = spilledReader(BILL_COLUMNS, from.columns);
   for (const at of spilled.starts) {
-    const row = read(spilled.text, at);
+    const row = read(spilled, at);
     const { line } = row;
     const file = from.files[row.fileSeq] as string;
     const parsed = parseBillFields(row.fields);

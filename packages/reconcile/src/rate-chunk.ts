@@ -164,7 +164,7 @@ function chunkBills(
   for (const msisdn of input.msisdns) {
     const starts = delivered.bills.starts.get(msisdn);
     if (starts === undefined) continue;
-    const bill = deliveredBill({ text: delivered.bills.text, starts }, from);
+    const bill = deliveredBill({ ...delivered.bills, starts }, from);
     billOf.set(msisdn, billed(bill.lines));
     rows.add(input.billMonth, msisdn, bill.lines);
     malformed.push(...bill.malformed);
@@ -209,7 +209,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
     const deliveredIds = stored === undefined ? undefined : new Set<string>();
     const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
     if (cdrs !== undefined) {
-      const now = deliveredRecords({ text: delivered.cdrs.text, starts: cdrs }, cdrsFrom);
+      const now = deliveredRecords({ ...delivered.cdrs, starts: cdrs }, cdrsFrom);
       repeated.push(...now.repeated);
       malformed.push(...now.malformed);
       for (const m of now.malformed) if (m.recordId !== null) quarantined.set(m.recordId, m.reason);

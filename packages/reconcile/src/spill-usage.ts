@@ -20,11 +20,12 @@ import {
   spansOfRow,
 } from "./row-parsers.js";
 import { inShard } from "./shard.js";
-import { MsisdnRanges, RANGE_INPUT_BYTES, removeAbandonedSpills, SpillFiles } from "./spill.js";
+import { FIELD_LENGTHS, MsisdnRanges, RANGE_INPUT_BYTES, removeAbandonedSpills, SpillFiles } from "./spill.js";
 
 /**
  * Spilled lines, one per row: `msisdn TAB file index TAB line TAB row`, the
- * row as read (see spillRow). Rows are only routed here, by msisdn and
+ * row as read (see spillRow, and SpillFiles.appendRow for a row copied as
+ * bytes with its fields' lengths). Rows are only routed here, by msisdn and
  * bill month; they are checked whole when rated, on the rating thread. A
  * file read in two parts (halves) leaves its second part's lines in a spill
  * of their own; spilledLines puts the lines of a key back in file and line order.
@@ -60,14 +61,16 @@ export interface SpilledRecord {
 /**
  * Reads back spilled lines of one kind of file, given the kind's columns
  * and where they are in each file (columnIndexes, by file index): the line
- * of `text` at `at`. A row spilled as read (`R`, see spillRow) is cut at its
- * commas where it lies, into spans of the text; a `J` row is read from its
- * JSON [record, fields].
+ * of `spilled.text` at `at`. A row spilled as read is cut into spans of the
+ * text where it lies: an `L` row (SpillFiles.appendRow) by its field
+ * lengths when the text is its bytes' Latin-1 (`spilled.latin1`), else at
+ * its commas, as an `R` row (spillRow); a `J` row is read from its JSON
+ * [record, fields].
  */
 export function spilledReader(
   columns: readonly string[],
   indexesByFile: readonly (readonly number[])[],
-): (text: string, at: number) => SpilledRecord {
+): (spilled: SpilledText, at: number) => SpilledRecord {
   const starts = new Int32Array(columns.length);
   const ends = new Int32Array(columns.length);
   const fieldStarts: number[] = [];
@@ -84,12 +87,13 @@ export function spilledReader(
     raw: () => jsonRaw ?? text.slice(rowAt, lineEnd),
     msisdn: () => spilledMsisdn(text, lineAt),
   };
-  return (spilled, at) => {
+  return ({ text: spilled, latin1 }, at) => {
     const restAt = readHead(spilled, at, record);
     text = spilled;
     lineAt = at;
     const indexes = indexesByFile[record.fileSeq] as readonly number[];
-    if (spilled.charCodeAt(restAt) !== 0x52 /* R */) {
+    const form = spilled.charCodeAt(restAt);
+    if (form === 0x4a /* J */) {
       lineEnd = lineEndAt(spilled, restAt);
       const [raw, values] = JSON.parse(spilled.slice(restAt + 1, lineEnd)) as [string, string[]];
       jsonRaw = raw;
@@ -97,15 +101,29 @@ export function spilledReader(
       return record;
     }
     jsonRaw = undefined;
-    rowAt = restAt + 1;
     // Set in place, never emptied: emptying the array gave back its store, and each row grew a new one.
-    // Cut with indexOf: a scan a character at a time cost half as much again.
-    lineEnd = lineEndAt(spilled, rowAt);
     let count = 0;
-    fieldStarts[count++] = rowAt;
-    for (let i = spilled.indexOf(",", rowAt); i >= 0 && i < lineEnd; i = spilled.indexOf(",", i + 1))
-      fieldStarts[count++] = i + 1;
-    fieldStarts[count++] = lineEnd + 1;
+    if (form === 0x4c /* L */) {
+      const n = spilled.charCodeAt(restAt + 1) - FIELD_LENGTHS.zero;
+      rowAt = restAt + 2 + n;
+      if (latin1) {
+        let fieldAt = rowAt;
+        for (let i = 0; i < n; i++) {
+          fieldStarts[count++] = fieldAt;
+          fieldAt += spilled.charCodeAt(restAt + 2 + i) - FIELD_LENGTHS.zero + 1;
+        }
+        fieldStarts[count++] = fieldAt;
+        lineEnd = fieldAt - 1;
+      }
+    } else rowAt = restAt + 1;
+    if (count === 0) {
+      // Cut with indexOf: a scan a character at a time cost half as much again.
+      lineEnd = lineEndAt(spilled, rowAt);
+      fieldStarts[count++] = rowAt;
+      for (let i = spilled.indexOf(",", rowAt); i >= 0 && i < lineEnd; i = spilled.indexOf(",", i + 1))
+        fieldStarts[count++] = i + 1;
+      fieldStarts[count++] = lineEnd + 1;
+    }
     for (let c = 0; c < columns.length; c++) {
       const i = indexes[c] as number;
       const present = i >= 0 && i + 1 < count;
@@ -197,14 +215,20 @@ function merge(text: string, a: number[], b: number[]): number[] {
  * order. Lines cut into strings of their own were made, and read character by
  * character, at twice the cost of reading them where they lie.
  */
-export interface SpilledLines {
-  readonly text: string;
+export interface SpilledLines extends SpilledText {
   readonly starts: readonly number[];
+}
+
+/** Spilled lines as read back (SpillFiles.read): their text, and whether it is their bytes' Latin-1. */
+export interface SpilledText {
+  readonly text: string;
+  readonly latin1: boolean;
 }
 
 /** The spilled lines of a key in the spills of a run, in file and line order. */
 export function spilledLines(spills: readonly SpillFiles[], key: string): SpilledLines {
-  const parts = spills.map((spill) => spill.text(key));
+  const read = spills.map((spill) => spill.read(key));
+  const parts = read.map((r) => r.text);
   const text = parts.join("");
   let starts: number[] = [];
   let from = 0;
@@ -216,7 +240,7 @@ export function spilledLines(spills: readonly SpillFiles[], key: string): Spille
     starts = merge(text, starts, mine);
     from = to;
   }
-  return { text, starts };
+  return { text, starts, latin1: read.every((r) => r.latin1) };
 }
 
 /** Where a spill's files are, as plain data for another thread to read them (SpillFiles). */
@@ -305,24 +329,23 @@ export async function spillFile(
       target.spill.append(key, `${spillHead(to.msisdn, fileSeq, entry.line)}${spillRow(entry.raw, fields)}\n`);
     return undefined;
   };
-  // The head of spillHead, then `R` as spillRow writes a row without quotes or line feeds; reused row after row.
-  const head: [msisdn: string, tab: "\t", fileSeq: number, tab: "\t", line: number, tabR: "\tR"] = [
+  // The head of spillHead, reused row after row; SpillFiles.appendRow writes the row after it.
+  const head: [msisdn: string, tab: "\t", fileSeq: number, tab: "\t", line: number, tab: "\t"] = [
     "",
     "\t",
     fileSeq,
     "\t",
     0,
-    "\tR",
+    "\t",
   ];
   const onFieldBytes = (bytes: Buffer, text: string, starts: Int32Array, indexes: readonly number[], line: number) => {
     const to = byteRoute(text, starts, indexes);
     if (!to) return false;
     const key = keyOf(to);
-    const end = (starts[starts.length - 1] as number) - 1;
     if (key !== undefined) {
       head[0] = to.msisdn;
       head[4] = line;
-      target.spill.appendBytes(key, head, bytes, starts[0] as number, end);
+      target.spill.appendRow(key, head, bytes, starts);
     }
     return true;
   };

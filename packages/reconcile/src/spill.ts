@@ -4,6 +4,12 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeWhole } from "./digits.js";
 
+/**
+ * A count written as one printable ASCII character (an `L` row's field count
+ * and lengths, SpillFiles.appendRow): `zero` + the count, for counts up to `most`.
+ */
+export const FIELD_LENGTHS = { zero: 0x30, most: 0x7e - 0x30 } as const;
+
 /** Bytes of input an msisdn range holds: read into memory whole when its turn comes (about 4× that as objects). */
 export const RANGE_INPUT_BYTES = 8 << 20;
 const BUFFER_BYTES = 1 << 18;
@@ -73,13 +79,20 @@ export class SpillFiles {
   }
 
   /**
-   * Appends a line made of `head` and `bytes[start, end)`, then a line feed.
-   * `head` holds ASCII text and whole numbers ≥ 0 (written as digits), one
-   * after the other: made into one string first, a head cost as much as
-   * copying the row.
+   * Appends a line made of `head`, then the row `bytes[starts[0], starts[n] - 1)`
+   * whose n fields start at `starts` (the last entry one past the row's end,
+   * as readCsv gives them), then a line feed. The row goes as `L`, a
+   * character for n and one for each field's length (FIELD_LENGTHS), then
+   * its bytes; or as `R` and its bytes when it has too many fields or one
+   * too long for that. `head` holds ASCII text and whole numbers ≥ 0
+   * (written as digits), one after the other: made into one string first, a
+   * head cost as much as copying the row.
    */
-  appendBytes(key: string, head: readonly (string | number)[], bytes: Buffer, start: number, end: number): void {
-    let headBytes = 0;
+  appendRow(key: string, head: readonly (string | number)[], bytes: Buffer, starts: Int32Array): void {
+    const n = starts.length - 1;
+    const start = starts[0] as number;
+    const end = (starts[n] as number) - 1;
+    let headBytes = 2 + n;
     for (const part of head) headBytes += typeof part === "string" ? part.length : 16;
     const file = this.room(key, headBytes + end - start + 1);
     const into = file.bytes;
@@ -90,6 +103,19 @@ export class SpillFiles {
         continue;
       }
       at = writeWhole(into, at, part);
+    }
+    const form = at;
+    into[at++] = 0x4c; // L
+    into[at++] = FIELD_LENGTHS.zero + n;
+    let fits = n <= FIELD_LENGTHS.most;
+    for (let i = 0; i < n; i++) {
+      const length = (starts[i + 1] as number) - (starts[i] as number) - 1;
+      into[at++] = FIELD_LENGTHS.zero + length;
+      fits &&= length <= FIELD_LENGTHS.most;
+    }
+    if (!fits) {
+      at = form;
+      into[at++] = 0x52; // R
     }
     at += bytes.copy(into, at, start, end);
     into[at++] = 0x0a;
@@ -125,12 +151,18 @@ export class SpillFiles {
     file.used = 0;
   }
 
-  /** The lines of one key, in the order appended, each ending in a line feed (empty when nothing was). */
-  text(key: string): string {
-    if (!this.written.has(key)) return "";
+  /**
+   * The lines of one key, in the order appended, each ending in a line feed
+   * (empty when nothing was); `latin1` when every byte was ASCII, so that a
+   * place in the text is the same place in the bytes written.
+   */
+  read(key: string): { text: string; latin1: boolean } {
+    if (!this.written.has(key)) return { text: "", latin1: true };
     const bytes = readFileSync(join(this.dir, key));
     // ASCII, as nearly every spill is, is its own Latin-1: copied, where decoding UTF-8 took twice as long.
-    return isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
+    return isAscii(bytes)
+      ? { text: bytes.toString("latin1"), latin1: true }
+      : { text: bytes.toString("utf8"), latin1: false };
   }
 
   remove(): void {

@@ -31,7 +31,7 @@ function linesOf(lines: readonly string[]): SpilledLines {
     starts.push(text.length);
     text += `${line}\n`;
   }
-  return { text, starts };
+  return { text, starts, latin1: false };
 }
 
 /** An sms CDR row as spillUsage spills it: as read when it holds no quote, else as JSON [record, fields]. */

@@ -1,10 +1,11 @@
+import { isAscii } from "node:buffer";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { removeAbandonedSpills, SpillFiles } from "../src/spill.js";
-import { spilledLines } from "../src/spill-usage.js";
+import { FIELD_LENGTHS, removeAbandonedSpills, SpillFiles } from "../src/spill.js";
+import { spilledLines, spilledReader } from "../src/spill-usage.js";
 
 it("removes the spill folders of this host's processes that are gone, and only those", () => {
   const dir = mkdtempSync(join(tmpdir(), "spill-test-"));
@@ -26,32 +27,84 @@ it("removes the spill folders of this host's processes that are gone, and only t
 
 let keys = 0;
 
-it("appends a line from bytes as it appends the same line from text", () => {
+/** A row's bytes as readCsv hands them over, its fields at `starts` (the last one past the row's end), amid other bytes. */
+function rowBytes(fields: readonly string[]): { bytes: Buffer; starts: Int32Array } {
+  const bytes = Buffer.from(`xx${fields.join(",")}yy`);
+  const starts = new Int32Array(fields.length + 1);
+  starts[0] = 2;
+  for (const [i, field] of fields.entries()) starts[i + 1] = (starts[i] as number) + Buffer.byteLength(field) + 1;
+  return { bytes, starts };
+}
+
+// Fields as readCsv hands them over as bytes: no comma, quote or line feed; any other character, a CR or tab too.
+const field = fc.string({ unit: fc.constantFrom("1", "a", "\t", "\r", "中", "é", "\u{1F600}"), maxLength: 30 });
+const fieldsOf = fc.oneof(
+  fc.array(field, { minLength: 1, maxLength: 12 }),
+  // Rows with too many fields, or a field too long, for an `L` row.
+  fc.array(fc.constant("1"), { minLength: 70, maxLength: 90 }),
+  fc.tuple(field, fc.string({ unit: fc.constantFrom("1", "é"), minLength: 60, maxLength: 120 })),
+  fc.tuple(
+    field,
+    fc.constantFrom(FIELD_LENGTHS.most, FIELD_LENGTHS.most + 1).map((n) => "1".repeat(n)),
+  ),
+);
+
+it("appends a row from its bytes with its fields' lengths, or as it is when they do not fit, and reads it back", () => {
   const spill = new SpillFiles();
   try {
-    // Rows as readCsv hands them over as bytes: no quote, no line feed; any other character, a CR or tab too.
-    const row = fc.string({ unit: fc.constantFrom("1", "a", ",", "\t", "\r", "中", "é", "\u{1F600}"), maxLength: 40 });
     fc.assert(
-      fc.property(fc.array(row, { maxLength: 30 }), (rows) => {
+      fc.property(fc.array(fieldsOf, { maxLength: 20 }), (rows) => {
         const key = `${keys++}`;
         let lines = "";
-        for (const [i, raw] of rows.entries()) {
+        for (const [i, fields] of rows.entries()) {
           const line = i % 2 === 0 ? 10 ** (i % 8) : i === 1 ? 0 : i * 997;
-          const bytes = Buffer.from(`xx${raw}yy`);
-          lines += `13800000000\t${i % 4}\t${line}\tR${raw}\n`;
-          spill.append(`${key}.text`, `13800000000\t${i % 4}\t${line}\tR${raw}\n`);
-          spill.appendBytes(
-            `${key}.bytes`,
-            ["13800000000", "\t", i % 4, "\t", line, "\tR"],
-            bytes,
-            2,
-            bytes.length - 2,
-          );
+          const { bytes, starts } = rowBytes(fields);
+          spill.appendRow(key, ["13800000000", "\t", i % 4, "\t", line, "\t"], bytes, starts);
+          const lengths = fields.map((f) => Buffer.byteLength(f));
+          const fits = fields.length <= FIELD_LENGTHS.most && lengths.every((n) => n <= FIELD_LENGTHS.most);
+          const char = (n: number) => String.fromCharCode(FIELD_LENGTHS.zero + n);
+          const form = fits ? `L${char(fields.length)}${lengths.map(char).join("")}` : "R";
+          lines += `13800000000\t${i % 4}\t${line}\t${form}${fields.join(",")}\n`;
         }
         spill.flush();
-        // Read back as written, whether all ASCII or not.
-        expect(spill.text(`${key}.text`)).toBe(lines);
-        expect(spill.text(`${key}.bytes`)).toBe(lines);
+        const read = spill.read(key);
+        expect(read.text).toBe(lines);
+        expect(read.latin1).toBe(isAscii(Buffer.from(lines)));
+      }),
+      { numRuns: 200 },
+    );
+  } finally {
+    spill.remove();
+  }
+});
+
+it("reads a row's fields from its spilled line alike, by their lengths or at its commas", () => {
+  const spill = new SpillFiles();
+  try {
+    fc.assert(
+      fc.property(fc.array(fieldsOf, { minLength: 1, maxLength: 10 }), fc.boolean(), (rows, plain) => {
+        const key = `${keys++}`;
+        const written = plain
+          ? rows.map((fields) => fields.map((f) => [...f].map((c) => (isAscii(Buffer.from(c)) ? c : "a")).join("")))
+          : rows;
+        for (const [i, fields] of written.entries()) {
+          const { bytes, starts } = rowBytes(fields);
+          spill.appendRow(key, ["13800000000", "\t", 0, "\t", i + 2, "\t"], bytes, starts);
+        }
+        spill.flush();
+        const lines = spilledLines([spill], key);
+        const width = Math.max(...written.map((f) => f.length));
+        const columns = Array.from({ length: width }, (_, c) => `c${c}`);
+        const read = spilledReader(columns, [columns.map((_, c) => c)]);
+        for (const [i, at] of lines.starts.entries()) {
+          const fields = written[i] as string[];
+          const row = read(lines, at);
+          expect(row.line).toBe(i + 2);
+          expect(row.raw()).toBe(fields.join(","));
+          const spans = row.fields;
+          const got = columns.map((_, c) => spans.text.slice(spans.starts[c], spans.ends[c]));
+          expect(got).toEqual(columns.map((_, c) => fields[c] ?? ""));
+        }
       }),
       { numRuns: 200 },
     );
