@@ -170,7 +170,11 @@ describe.each(DATABASE_KINDS)("billing replay on %s", (kind) => {
 
   it("--issue issues what is still owed through the same ledger, once", async () => {
     const db = scratch?.database.db;
-    const addLine = sql`update bill_months set lines = (lines::jsonb || '[["V99", 2, 88, "late.csv", 2]]'::jsonb)::text
+    // A line of a later file added to the stored bill (StoredBill: the file named in `sources`, the line by its index).
+    const addLine = sql`update bill_months set lines = jsonb_build_object(
+        'sources', (lines::jsonb -> 'sources') || '["late.csv"]'::jsonb,
+        'lines', (lines::jsonb -> 'lines')
+          || jsonb_build_array(jsonb_build_array('V99', 2, 88, jsonb_array_length(lines::jsonb -> 'sources'), 2)))::text
       where bill_month = '2026-09' and msisdn = '13500100003'`;
     if (db) await addLine.execute(db);
     else {

@@ -1,7 +1,7 @@
 import { writeWhole } from "./digits.js";
-import { type StoredRecord, sourcesOf } from "./stored-usage.js";
+import { billSourcesOf, type StoredBillLine, type StoredRecord, sourcesOf } from "./stored-usage.js";
 
-/** A stored element's fields: a StoredBillLine's, a StoredRecord's. */
+/** A stored element's fields: a StoredBillLine's, a StoredRecord's, or a month's sources. */
 type Scalar = string | number | null;
 
 /** Subscriber-month rows to store: their msisdns, and the rows as binary COPY tuples (MonthRowsWriter, RawSession.copyBinary). */
@@ -13,8 +13,8 @@ export interface MonthRows {
 /**
  * Subscriber-month rows of usage_months or bill_months (bill_month, msisdn,
  * the JSON of its records or lines) as binary COPY tuples, written straight
- * into bytes: three text fields, the last JSON.stringify(elements), or for
- * records storedRecordsText(records).
+ * into bytes: three text fields, the last storedRecordsText(records) or
+ * storedBillText(lines).
  * Built as strings, a record's text cost more to make, join, pass between
  * threads and encode again than to check and rate the record.
  */
@@ -24,12 +24,18 @@ export class MonthRowsWriter {
   /** The msisdns of the rows written, in order. */
   private readonly msisdns: string[] = [];
 
-  /** A row of bill_months: its elements (StoredBillLine) as a JSON array. */
-  add(billMonth: string, msisdn: string, elements: readonly (readonly Scalar[])[]): void {
+  /** A row of bill_months: its lines as StoredBill, the bytes of storedBillText(lines). */
+  addBill(billMonth: string, msisdn: string, lines: readonly StoredBillLine[]): void {
+    const { sources, indexes } = billSourcesOf(lines);
     const json = this.key(billMonth, msisdn);
-    this.byte(0x5b);
-    for (let e = 0; e < elements.length; e++) this.element(elements[e] as readonly Scalar[], e > 0);
-    this.byte(0x5d);
+    this.ascii('{"sources":');
+    this.element(sources, false);
+    this.ascii(',"lines":[');
+    for (let l = 0; l < lines.length; l++) {
+      const line = lines[l] as StoredBillLine;
+      this.element(line, l > 0, 3, indexes[l] as number, line[4]);
+    }
+    this.ascii("]}");
     this.end(msisdn, json);
   }
 
@@ -141,11 +147,6 @@ export class MonthRowsWriter {
     const grown = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.used + bytes));
     this.bytes.copy(grown, 0, 0, this.used);
     this.bytes = grown;
-  }
-
-  private byte(b: number): void {
-    this.room(1);
-    this.bytes[this.used++] = b;
   }
 
   private utf8(text: string): void {

@@ -28,7 +28,13 @@ import {
 } from "./ledger.js";
 import { type MonthRows, MonthRowsWriter } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
-import { parseStoredRecords, type StoredBillLine, type StoredRecord, usageFromStored } from "./stored-usage.js";
+import {
+  parseStoredBill,
+  parseStoredRecords,
+  type StoredBillLine,
+  type StoredRecord,
+  usageFromStored,
+} from "./stored-usage.js";
 
 /**
  * What rating a chunk needs besides the chunk: the same for every chunk of a
@@ -166,10 +172,10 @@ function chunkBills(
     if (starts === undefined) continue;
     const bill = deliveredBill({ ...delivered.bills, starts }, from);
     billOf.set(msisdn, billed(bill.lines));
-    rows.add(input.billMonth, msisdn, bill.lines);
+    rows.addBill(input.billMonth, msisdn, bill.lines);
     malformed.push(...bill.malformed);
   }
-  for (const [msisdn, lines] of input.storedBills) billOf.set(msisdn, billed(JSON.parse(lines) as StoredBillLine[]));
+  for (const [msisdn, lines] of input.storedBills) billOf.set(msisdn, billed(parseStoredBill(lines)));
   return { billOf, rows: rows.rows(), malformed };
 }
 

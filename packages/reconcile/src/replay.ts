@@ -25,7 +25,7 @@ import {
   type RefundKey,
 } from "./ledger.js";
 import { centsOf, directoryOf } from "./reconcile-months.js";
-import { byItemThenOccurrence, parseStoredRecords, type StoredBillLine, usageFromStored } from "./stored-usage.js";
+import { byItemThenOccurrence, parseStoredBill, parseStoredRecords, usageFromStored } from "./stored-usage.js";
 
 /** Why a replay cannot be made: a clear one-line reason, exit 1 (cli.md). */
 export class ReplayError extends Error {
@@ -227,7 +227,7 @@ async function readBillLines(
     .where("bill_month", "=", billMonth)
     .where("msisdn", "=", msisdn)
     .executeTakeFirst();
-  return (JSON.parse(row?.lines ?? "[]") as StoredBillLine[])
+  return parseStoredBill(row?.lines ?? "[]")
     .sort(byItemThenOccurrence)
     .map(([itemKey, occurrence, cents, sourceFile, sourceLine]) => ({
       itemKey,

@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MonthRowsWriter } from "../src/month-rows.js";
-import { parseStoredRecords, type StoredRecord, storedRecordsText } from "../src/stored-usage.js";
+import {
+  parseStoredBill,
+  parseStoredRecords,
+  type StoredBillLine,
+  type StoredRecord,
+  storedBillText,
+  storedRecordsText,
+} from "../src/stored-usage.js";
 
 /** Rows of text fields as binary COPY tuples (RawSession.copyBinary): a field count, then each field's UTF-8 length and bytes. */
 function tuples(rows: readonly (readonly string[])[]): Buffer {
@@ -46,22 +53,25 @@ const scalar = fc.oneof(
   fc.constantFrom(0, -1, 9, 10, 99, 100, 999_999, 1_000_000, Number.MAX_SAFE_INTEGER, 2 ** 53, 1e21, 0.5, -0.25),
 );
 
+/** Bill lines of any text, and any number where their occurrence and cents go, as element must write them. */
+const anyBillLines = fc.array(
+  fc
+    .tuple(text, scalar, scalar, fc.constantFrom("bill-1.csv", 'a "b".csv', "账单.csv"), fc.nat())
+    .map((line) => line as unknown as StoredBillLine),
+  { maxLength: 6 },
+);
+
 describe("subscriber-month rows written as bytes", () => {
-  it("are binary COPY tuples of the JSON of their elements", () => {
+  it("are binary COPY tuples of the JSON text of their bill lines", () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(text, text, fc.array(fc.array(scalar, { maxLength: 12 }), { maxLength: 6 })), {
-          maxLength: 4,
-        }),
-        (rows) => {
-          const writer = new MonthRowsWriter();
-          for (const [month, msisdn, elements] of rows) writer.add(month, msisdn, elements);
-          const expected = tuples(rows.map(([month, msisdn, elements]) => [month, msisdn, JSON.stringify(elements)]));
-          const written = writer.rows();
-          expect(Buffer.from(written.rows)).toEqual(expected);
-          expect(written.msisdns).toEqual(rows.map(([, msisdn]) => msisdn));
-        },
-      ),
+      fc.property(fc.array(fc.tuple(text, text, anyBillLines), { maxLength: 4 }), (rows) => {
+        const writer = new MonthRowsWriter();
+        for (const [month, msisdn, lines] of rows) writer.addBill(month, msisdn, lines);
+        const expected = tuples(rows.map(([month, msisdn, lines]) => [month, msisdn, storedBillText(lines)]));
+        const written = writer.rows();
+        expect(Buffer.from(written.rows)).toEqual(expected);
+        expect(written.msisdns).toEqual(rows.map(([, msisdn]) => msisdn));
+      }),
       { numRuns: 500 },
     );
   });
@@ -89,6 +99,38 @@ const storedRecords = fc.array(
     .map(([id, i, file, run]) => storedRecord(id, i, file, run)),
   { maxLength: 8 },
 );
+
+const storedBillLines = fc.array(
+  fc
+    .tuple(text, fc.integer({ min: 1, max: 3 }), fc.integer({ min: -100_000, max: 100_000 }))
+    .chain(([itemKey, occurrence, cents]) =>
+      fc
+        .tuple(fc.constantFrom("bill-1.csv", "bill-2.csv", 'a "b".csv'), fc.nat(1_000_000))
+        .map(([file, line]): StoredBillLine => [itemKey, occurrence, cents, file, line]),
+    ),
+  { maxLength: 8 },
+);
+
+describe("stored bills (bill_months.lines)", () => {
+  it("are read back whole, and name each file once per subscriber-month", () => {
+    fc.assert(
+      fc.property(storedBillLines, (lines) => {
+        const text = storedBillText(lines);
+        expect(parseStoredBill(text)).toEqual(lines);
+        expect(JSON.parse(text).sources).toEqual([...new Set(lines.map((l) => l[3]))]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("are read in the form of rows stored before, a JSON array of lines", () => {
+    fc.assert(
+      fc.property(storedBillLines, (lines) => {
+        expect(parseStoredBill(JSON.stringify(lines))).toEqual(lines);
+      }),
+    );
+  });
+});
 
 describe("stored records (usage_months.records)", () => {
   it("are written as bytes the same as their text, and read back whole", () => {
