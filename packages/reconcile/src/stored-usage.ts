@@ -65,14 +65,11 @@ export function parseStoredBill(text: string): StoredBillLine[] {
 
 /** Where each line's file is among those of its subscriber-month's bill, in the order first named. */
 export function billSourcesOf(lines: readonly StoredBillLine[]): { sources: string[]; indexes: number[] } {
-  const sources: string[] = [];
-  const indexes: number[] = [];
-  for (const line of lines) {
-    let s = sources.indexOf(line[3]);
-    if (s < 0) s = sources.push(line[3]) - 1;
-    indexes.push(s);
-  }
-  return { sources, indexes };
+  return namedOnce(
+    lines,
+    (source, l) => source === l[3],
+    (l) => l[3],
+  );
 }
 
 /** The `bill_months.lines` text of a bill's lines (MonthRowsWriter.addBill writes the same as bytes). */
@@ -115,12 +112,29 @@ export function sourcesOf(records: readonly StoredRecord[]): {
   sources: [sourceFile: string, runId: string][];
   indexes: number[];
 } {
-  const sources: [string, string][] = [];
+  return namedOnce(
+    records,
+    (source, r) => source[0] === r[9] && source[1] === r[11],
+    (r): [string, string] => [r[9], r[11]],
+  );
+}
+
+/**
+ * The sources of a subscriber-month's elements, each named once in the order
+ * first met, and the index of each element's among them: `isSource` tells
+ * whether a source named is an element's, `sourceOf` names an element's.
+ */
+function namedOnce<T, S>(
+  elements: readonly T[],
+  isSource: (source: S, element: T) => boolean,
+  sourceOf: (element: T) => S,
+): { sources: S[]; indexes: number[] } {
+  const sources: S[] = [];
   const indexes: number[] = [];
-  for (const r of records) {
+  for (const element of elements) {
     let s = 0;
-    while (s < sources.length && (sources[s]?.[0] !== r[9] || sources[s]?.[1] !== r[11])) s++;
-    if (s === sources.length) sources.push([r[9], r[11]]);
+    while (s < sources.length && !isSource(sources[s] as S, element)) s++;
+    if (s === sources.length) sources.push(sourceOf(element));
     indexes.push(s);
   }
   return { sources, indexes };
