@@ -2,10 +2,9 @@ import type { UsageRecord } from "@billing/rating";
 import { addTo } from "./group.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { BILL_COLUMNS, CDR_COLUMNS, fieldText, parseBillFields, parseCdrFields, RECORD_ID } from "./row-parsers.js";
-import { SpillFiles } from "./spill.js";
+import { type SpilledText, SpillFiles } from "./spill.js";
 import {
   type SpilledLines,
-  type SpilledText,
   type SpillLocation,
   spilledLines,
   spilledMsisdn,

@@ -20,7 +20,14 @@ import {
   spansOfRow,
 } from "./row-parsers.js";
 import { inShard } from "./shard.js";
-import { FIELD_LENGTHS, MsisdnRanges, RANGE_INPUT_BYTES, removeAbandonedSpills, SpillFiles } from "./spill.js";
+import {
+  FIELD_LENGTHS,
+  MsisdnRanges,
+  RANGE_INPUT_BYTES,
+  removeAbandonedSpills,
+  type SpilledText,
+  SpillFiles,
+} from "./spill.js";
 
 /**
  * Spilled lines, one per row: `msisdn TAB file index TAB line TAB row`, the
@@ -217,12 +224,6 @@ function merge(text: string, a: number[], b: number[]): number[] {
  */
 export interface SpilledLines extends SpilledText {
   readonly starts: readonly number[];
-}
-
-/** Spilled lines as read back (SpillFiles.read): their text, and whether it is their bytes' Latin-1. */
-export interface SpilledText {
-  readonly text: string;
-  readonly latin1: boolean;
 }
 
 /** The spilled lines of a key in the spills of a run, in file and line order. */

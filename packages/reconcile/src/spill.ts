@@ -10,6 +10,12 @@ import { writeWhole } from "./digits.js";
  */
 export const FIELD_LENGTHS = { zero: 0x30, most: 0x7e - 0x30 } as const;
 
+/** Spilled lines as read back (SpillFiles.read): their text, and whether it is their bytes' Latin-1. */
+export interface SpilledText {
+  readonly text: string;
+  readonly latin1: boolean;
+}
+
 /** Bytes of input an msisdn range holds: read into memory whole when its turn comes (about 4× that as objects). */
 export const RANGE_INPUT_BYTES = 8 << 20;
 const BUFFER_BYTES = 1 << 18;
@@ -156,7 +162,7 @@ export class SpillFiles {
    * (empty when nothing was); `latin1` when every byte was ASCII, so that a
    * place in the text is the same place in the bytes written.
    */
-  read(key: string): { text: string; latin1: boolean } {
+  read(key: string): SpilledText {
     if (!this.written.has(key)) return { text: "", latin1: true };
     const bytes = readFileSync(join(this.dir, key));
     // ASCII, as nearly every spill is, is its own Latin-1: copied, where decoding UTF-8 took twice as long.
