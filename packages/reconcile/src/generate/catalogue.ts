@@ -30,6 +30,28 @@ export const MOBILE_PREFIXES: Readonly<Record<string, string>> = {
   "1520027": "027",
 };
 
+/**
+ * Blocks of subscriber numbers: block 0 is MOBILE_PREFIXES; block b > 0 has
+ * a sibling of each, its fourth digit (0 in all of them) made b, in the same
+ * area. The numbers of later blocks are in the number plan only when a
+ * population reaches them, so that a population of one block writes the
+ * same tariffs as before there were more.
+ */
+export const PREFIX_BLOCKS = 10;
+
+/** Block `block`'s sibling of a MOBILE_PREFIXES prefix (PREFIX_BLOCKS). */
+export function prefixInBlock(prefix: string, block: number): string {
+  return block === 0 ? prefix : `${prefix.slice(0, 3)}${block}${prefix.slice(4)}`;
+}
+
+/** The mobile prefixes of the number plan of a population with `blocks` blocks of numbers, by area. */
+export function mobilePrefixes(blocks: number): Record<string, string> {
+  const prefixes: Record<string, string> = {};
+  for (let block = 0; block < blocks; block++)
+    for (const [prefix, area] of Object.entries(MOBILE_PREFIXES)) prefixes[prefixInBlock(prefix, block)] = area;
+  return prefixes;
+}
+
 /** Prefixes absent from the number plan, for `unknown_destination`. */
 export const UNKNOWN_PREFIXES = ["1711111", "1990000"] as const;
 export const SPECIAL_NUMBERS = ["10086", "12580", "10010"] as const;
@@ -45,13 +67,14 @@ const rates = (local: string, ld: string, intl: string, roam: string, roamIn: st
   special: { price: "0.00", unit_s: 60 },
 });
 
-export function generatedCatalogue(): Record<string, unknown> {
+/** The tariffs of a population with `blocks` blocks of numbers (PREFIX_BLOCKS). */
+export function generatedCatalogue(blocks = 1): Record<string, unknown> {
   return {
     number_plan: {
       country_code: "86",
       international_prefix: "00",
       areas: AREAS,
-      mobile_prefixes: MOBILE_PREFIXES,
+      mobile_prefixes: mobilePrefixes(blocks),
       special_numbers: SPECIAL_NUMBERS,
     },
     plans: [

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formatCents, type MonthSpan, parseCatalogue, parseMonth, rateSubscriberMonth } from "@billing/rating";
 import { DISCREPANCY_CLASSES } from "../diff.js";
+import { addToSet } from "../group.js";
 import { CsvOutput } from "../outputs.js";
 import { directoryOf } from "../reconcile-months.js";
 import {
@@ -14,7 +15,7 @@ import {
 } from "../row-parsers.js";
 import { bossBill, type InjectedError } from "./bill.js";
 import { generatedCatalogue } from "./catalogue.js";
-import { generatePopulation } from "./population.js";
+import { blocksFor, generatePopulation } from "./population.js";
 import { seededRandom } from "./random.js";
 import { cdrFields, generateUsage } from "./usage.js";
 
@@ -69,7 +70,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   const random = seededRandom(options.seed);
   const perSubscriber = options.recordsPerSubscriber ?? 40;
   await mkdir(options.outDir, { recursive: true });
-  const catalogueJson = generatedCatalogue();
+  const catalogueJson = generatedCatalogue(blocksFor(options.subscribers));
   await writeFile(join(options.outDir, "tariffs.json"), `${JSON.stringify(catalogueJson, null, 2)}\n`);
   const parsed = parseCatalogue(catalogueJson);
   if (!parsed.ok) throw new Error(`generated catalogue refused: ${JSON.stringify(parsed.problems)}`);
@@ -78,11 +79,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   const population = generatePopulation(random, options.subscribers, spans);
   const subscribersOut = new CsvOutput(join(options.outDir, "subscribers.csv"), SUBSCRIBER_COLUMNS);
   const subscriptionsOut = new CsvOutput(join(options.outDir, "subscriptions.csv"), SUBSCRIPTION_COLUMNS);
-  const groups = new Map<string, string[]>();
+  // Each VPMN group's members in the order first met.
+  const members = new Map<string, Set<string>>();
   for (const s of population) {
     for (const p of s.periods) {
       await subscribersOut.write(subscriberFields(p));
-      if (p.vpmnGroup) groups.set(p.vpmnGroup, [...new Set([...(groups.get(p.vpmnGroup) ?? []), p.msisdn])]);
+      if (p.vpmnGroup) addToSet(members, p.vpmnGroup, p.msisdn);
     }
     for (const sub of s.subscriptions) {
       await subscriptionsOut.write(subscriptionFields(sub));
@@ -90,6 +92,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   }
   await subscribersOut.close();
   await subscriptionsOut.close();
+  const groups = new Map([...members].map(([group, set]) => [group, [...set]]));
   const directory = directoryOf(new Map(population.map((s) => [s.msisdn, s.periods])));
 
   const injectedOut = new CsvOutput(join(options.outDir, "injected-errors.csv"), INJECTED_COLUMNS);

@@ -1,5 +1,5 @@
 import { formatDate, type MonthSpan, type PlanPeriod, parseTimestamp, type Subscription } from "@billing/rating";
-import { MOBILE_PREFIXES } from "./catalogue.js";
+import { MOBILE_PREFIXES, PREFIX_BLOCKS, prefixInBlock } from "./catalogue.js";
 import type { Random } from "./random.js";
 
 export interface GeneratedSubscriber {
@@ -11,7 +11,11 @@ export interface GeneratedSubscriber {
 
 const PREFIXES = Object.keys(MOBILE_PREFIXES);
 /** Each prefix gives 10,000 numbers. */
-export const MAX_SUBSCRIBERS = PREFIXES.length * 10_000;
+const PER_BLOCK = PREFIXES.length * 10_000;
+export const MAX_SUBSCRIBERS = PREFIX_BLOCKS * PER_BLOCK;
+
+/** The blocks of numbers (PREFIX_BLOCKS) a population of `count` takes. */
+export const blocksFor = (count: number) => Math.max(1, Math.ceil(count / PER_BLOCK));
 const PLANS = ["GT58", "GT58", "GT58", "GT58", "GT58", "EZ18", "EZ18", "EZ18", "DATA38", "DATA38"] as const;
 const PRODUCTS = ["RING5", "NEWS3", "GAME10", "CLOUD2"] as const;
 
@@ -27,8 +31,10 @@ export function generatePopulation(random: Random, count: number, months: readon
   const last = months[months.length - 1] as MonthSpan;
   const subscribers: GeneratedSubscriber[] = [];
   for (let i = 0; i < count; i++) {
-    const prefix = PREFIXES[i % PREFIXES.length] as string;
-    const msisdn = `${prefix}${String(Math.floor(i / PREFIXES.length)).padStart(4, "0")}`;
+    const inBlock = i % PER_BLOCK;
+    const prefix = PREFIXES[inBlock % PREFIXES.length] as string;
+    const number = String(Math.floor(inBlock / PREFIXES.length)).padStart(4, "0");
+    const msisdn = `${prefixInBlock(prefix, Math.floor(i / PER_BLOCK))}${number}`;
     const homeArea = MOBILE_PREFIXES[prefix] as string;
     const base = {
       msisdn,
