@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
+import { inShard } from "@billing/reconcile";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discrepancyKeys, generateInto, injectedKeys, readCsv } from "./generated.js";
@@ -61,6 +62,38 @@ describe("several processes sharing one run on the PostgreSQL server", () => {
       const whole = await runCli(["reconcile", "--in", input(), "--out", join(work, "whole")], env);
       expect(whole.code).toBe(0);
       expect(readCsv(join(work, "whole", "credits.csv"))).toEqual([]);
+    } finally {
+      await scratch.drop();
+    }
+  });
+
+  it("a share holds and stores its own subscribers' reference data, and the other shares' VPMN members' periods", async () => {
+    const scratch = await scratchDatabase("postgres");
+    try {
+      const env = { DATABASE_URL: scratch.url as string };
+      const share = { index: 1, count: 2 };
+      const run = await runCli(
+        ["reconcile", "--in", input(), "--out", join(work, "alone"), "--run-id", "alone", "--shard", "1/2"],
+        env,
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const periods = readCsv(join(input(), "subscribers.csv"));
+      const members = new Set(periods.filter((p) => p.vpmn_group !== "").map((p) => p.msisdn));
+      const { rows: stored } = await sql<{ msisdn: string }>`select distinct msisdn from subscriber_periods`.execute(
+        scratch.database.db,
+      );
+      const expected = new Set(
+        periods.map((p) => p.msisdn as string).filter((m) => inShard(m, share) || members.has(m)),
+      );
+      expect(new Set(stored.map((r) => r.msisdn))).toEqual(expected);
+      // Both kinds are there: a test of the filter, not of an input with one.
+      expect([...expected].some((m) => !inShard(m, share))).toBe(true);
+      expect(periods.some((p) => !expected.has(p.msisdn as string))).toBe(true);
+      const { rows: subscribed } = await sql<{ msisdn: string }>`select distinct msisdn from subscriptions`.execute(
+        scratch.database.db,
+      );
+      expect(subscribed.length).toBeGreaterThan(0);
+      for (const { msisdn } of subscribed) expect(inShard(msisdn, share)).toBe(true);
     } finally {
       await scratch.drop();
     }

@@ -18,7 +18,7 @@ import {
   SUBSCRIBER_COLUMNS,
   SUBSCRIPTION_COLUMNS,
 } from "./row-parsers.js";
-import { formatShard } from "./shard.js";
+import { formatShard, inShard } from "./shard.js";
 
 export interface IngestContext extends ReadContext {
   readonly database: BillingDatabase;
@@ -102,8 +102,10 @@ async function upsertRows(
 /**
  * Reads subscribers.csv whole (one row per plan period; small beside the CDRs),
  * checks the rules across each msisdn's periods, and returns the accepted
- * periods by msisdn (storeReferenceData stores them). Every subscriber is kept, not only this shard's:
- * VPMN membership needs the other party's group.
+ * periods by msisdn (storeReferenceData stores them): this share's
+ * subscribers', and those of the other shares' subscribers that were ever in
+ * a VPMN group, whose membership rating needs when they are called. The rest
+ * are checked and let go: each share of a run holds and stores its own.
  */
 export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, PlanPeriod[]>> {
   const file = ctx.inputs.subscribers;
@@ -132,6 +134,8 @@ export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, P
       if (reason) refusedLines.push({ line: p.line, raw: p.raw, reason, msisdn });
       else addTo(accepted, msisdn, p.period);
     });
+    if (!inShard(msisdn, ctx.shard) && !accepted.get(msisdn)?.some((p) => p.vpmnGroup !== null))
+      accepted.delete(msisdn);
   }
   refusedLines.sort((a, b) => a.line - b.line);
   for (const r of refusedLines) await quarantineRow(ctx, file, r.line, r.reason, r.raw, { msisdn: r.msisdn });
@@ -156,13 +160,14 @@ function interner(): (value: string) => string {
   };
 }
 
+/** Reads subscriptions.csv: the subscriptions of this share's subscribers, by msisdn. */
 export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string, Subscription[]>> {
   const bySubscriber = new Map<string, Subscription[]>();
   const file = ctx.inputs.subscriptions;
   if (!file) return bySubscriber;
   const one = interner();
   await readParsed(ctx, file, SUBSCRIPTION_COLUMNS, parseSubscriptionRow, (s) => {
-    addTo(bySubscriber, s.msisdn, { ...s, productId: one(s.productId) });
+    if (inShard(s.msisdn, ctx.shard)) addTo(bySubscriber, s.msisdn, { ...s, productId: one(s.productId) });
     return undefined;
   });
   return bySubscriber;

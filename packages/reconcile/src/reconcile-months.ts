@@ -15,7 +15,11 @@ export { centsOf, directoryOf, directoryOfSpans, vpmnSpans } from "./rate-chunk.
 
 export interface MonthContext extends ChunkRatingContext {
   readonly database: BillingDatabase;
-  /** Every subscriber's plan periods and subscriptions, by msisdn (each chunk takes its own). */
+  /**
+   * The plan periods and subscriptions of this share's subscribers, by msisdn
+   * (each chunk takes its own), and the periods of other shares' VPMN members
+   * (loadSubscribers).
+   */
   readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
   readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
   readonly catalogueDigest: string;
