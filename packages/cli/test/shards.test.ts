@@ -56,6 +56,12 @@ describe("several processes sharing one run on the PostgreSQL server", () => {
       expect(summaries[0].cdrs.read).toBe(summaries[1].cdrs.read);
       const sum = (field: string) => summaries[0].cdrs[field] + summaries[1].cdrs[field];
       expect(sum("rated") + sum("quarantined") + sum("duplicates")).toBe(summaries[0].cdrs.read);
+      // Every row of every file is its own share's, and another's (other_shards) in the rest.
+      for (const file of Object.keys(summaries[0].inputs)) {
+        const [a, b] = summaries.map((s) => s.inputs[file]);
+        expect(a.rows, file).toBe(b.rows);
+        expect(a.other_shards + b.other_shards, file).toBe(a.rows);
+      }
       const keys = await ledgerKeys(scratch);
       expect(new Set(keys).size).toBe(keys.length);
       expect(keys).toHaveLength(owedCount());

@@ -3,13 +3,16 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type BillingDatabase, inTransaction } from "@billing/db";
 import { type Catalogue, type PlanPeriod, parseCatalogueText, type Subscription } from "@billing/rating";
+import { readCsv } from "./csv.js";
 import { InputError } from "./errors.js";
 import { addTo, groupBy } from "./group.js";
 import type { InputFiles } from "./inputs.js";
 import type { QuarantineSink } from "./quarantine.js";
-import { quarantineRow, type ReadContext, readRows } from "./read-rows.js";
+import { countFor, quarantineRow, type ReadContext, readRows } from "./read-rows.js";
 import {
   checkPlanPeriods,
+  columnIndexes,
+  MSISDN,
   type Parsed,
   parseSubscriberRow,
   parseSubscriptionRow,
@@ -104,14 +107,23 @@ async function upsertRows(
  * checks the rules across each msisdn's periods, and returns the accepted
  * periods by msisdn (storeReferenceData stores them): this share's
  * subscribers', and those of the other shares' subscribers that were ever in
- * a VPMN group, whose membership rating needs when they are called. The rest
- * are checked and let go: each share of a run holds and stores its own.
+ * a VPMN group, whose membership rating needs when they are called. A share
+ * of a sharded run finds those first (vpmnMembersElsewhere), then reads, checks
+ * and holds only the periods it keeps; every row of another share's
+ * subscriber is counted as other_shards once, as CDRs are, and quarantined
+ * by its own share.
  */
 export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, PlanPeriod[]>> {
   const file = ctx.inputs.subscribers;
+  const mates = ctx.shard.count > 1 ? await vpmnMembersElsewhere(ctx, file) : new Set<string>();
+  const count = countFor(ctx, file);
   const parsed: { line: number; raw: string; period: PlanPeriod }[] = [];
   const one = interner();
   await readParsed(ctx, file, SUBSCRIBER_COLUMNS, parseSubscriberRow, (p, entry) => {
+    if (!inShard(p.msisdn, ctx.shard)) {
+      count.otherShards += 1;
+      if (!mates.has(p.msisdn)) return undefined;
+    }
     const period: PlanPeriod = {
       ...p,
       planId: one(p.planId),
@@ -129,17 +141,42 @@ export async function loadSubscribers(ctx: IngestContext): Promise<Map<string, P
   const refusedLines: { line: number; raw: string; reason: string; msisdn: string }[] = [];
   for (const [msisdn, list] of byMsisdn) {
     const refused = checkPlanPeriods(list.map((p) => p.period));
+    const mine = inShard(msisdn, ctx.shard);
     list.forEach((p, i) => {
       const reason = refused.get(i);
-      if (reason) refusedLines.push({ line: p.line, raw: p.raw, reason, msisdn });
-      else addTo(accepted, msisdn, p.period);
+      if (!reason) addTo(accepted, msisdn, p.period);
+      else if (mine) refusedLines.push({ line: p.line, raw: p.raw, reason, msisdn });
     });
-    if (!inShard(msisdn, ctx.shard) && !accepted.get(msisdn)?.some((p) => p.vpmnGroup !== null))
-      accepted.delete(msisdn);
+    if (!mine && !accepted.get(msisdn)?.some((p) => p.vpmnGroup !== null)) accepted.delete(msisdn);
   }
   refusedLines.sort((a, b) => a.line - b.line);
   for (const r of refusedLines) await quarantineRow(ctx, file, r.line, r.reason, r.raw, { msisdn: r.msisdn });
   return accepted;
+}
+
+/**
+ * The msisdns of other shares' subscribers with a row naming a VPMN group
+ * (any such row, checked or not: a superset of the members), found by a
+ * first reading of the file that counts and quarantines nothing.
+ */
+async function vpmnMembersElsewhere(ctx: IngestContext, file: string): Promise<Set<string>> {
+  const members = new Set<string>();
+  let msisdn = 0;
+  let group = 0;
+  await readCsv({
+    path: join(ctx.inputs.dir, file),
+    file,
+    required: SUBSCRIBER_COLUMNS,
+    onHeader: (header) => {
+      [msisdn, group] = columnIndexes(header, ["msisdn", "vpmn_group"]) as [number, number];
+    },
+    onEntry: ({ fields }) => {
+      const m = fields?.[msisdn];
+      if (m !== undefined && fields?.[group] && MSISDN.test(m) && !inShard(m, ctx.shard)) members.add(m);
+      return undefined;
+    },
+  });
+  return members;
 }
 
 /*
@@ -160,14 +197,16 @@ function interner(): (value: string) => string {
   };
 }
 
-/** Reads subscriptions.csv: the subscriptions of this share's subscribers, by msisdn. */
+/** Reads subscriptions.csv: the subscriptions of this share's subscribers, by msisdn (others count as other_shards). */
 export async function loadSubscriptions(ctx: IngestContext): Promise<Map<string, Subscription[]>> {
   const bySubscriber = new Map<string, Subscription[]>();
   const file = ctx.inputs.subscriptions;
   if (!file) return bySubscriber;
+  const count = countFor(ctx, file);
   const one = interner();
   await readParsed(ctx, file, SUBSCRIPTION_COLUMNS, parseSubscriptionRow, (s) => {
     if (inShard(s.msisdn, ctx.shard)) addTo(bySubscriber, s.msisdn, { ...s, productId: one(s.productId) });
+    else count.otherShards += 1;
     return undefined;
   });
   return bySubscriber;
