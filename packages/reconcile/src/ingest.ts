@@ -180,7 +180,7 @@ async function vpmnMembersElsewhere(ctx: IngestContext, file: string): Promise<S
 }
 
 /*
- * The reference data of every subscriber stays in memory all run, so it is
+ * The reference data a share keeps stays in memory all run, so it is
  * held tightly: one string for each of the few plan ids, dates, areas and
  * products (parsed, each row had its own), and lists made by addTo. At
  * 130,000 subscribers, some 40 MB less to hold and mark.
