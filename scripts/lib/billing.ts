@@ -9,14 +9,10 @@ export const BILLING_CLI = fileURLToPath(new URL("../../../packages/cli/dist/mai
  * embedded database unless `env` names a server; throws with its stderr when it fails.
  */
 export function runBilling(args: readonly string[], env: NodeJS.ProcessEnv = {}): void {
-  const result = spawnSync(
-    process.execPath,
-    ["--max-old-space-size=768", "--max-semi-space-size=64", BILLING_CLI, ...args],
-    {
-      env: { ...process.env, DATABASE_URL: "", ...env },
-      encoding: "utf8",
-    },
-  );
+  const result = spawnSync(process.execPath, ["--max-old-space-size=768", BILLING_CLI, ...args], {
+    env: { ...process.env, DATABASE_URL: "", ...env },
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`billing ${args[0]} failed: ${result.stderr}`);
 }
 

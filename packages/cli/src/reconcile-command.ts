@@ -15,14 +15,6 @@ const SPLIT_READING_BYTES = 1 << 20;
  */
 const RATING_LANES = 2;
 
-/**
- * The young generation of the run's worker threads, in MB of semi-space (the
- * main thread keeps the 64 of the command line, set before it started). With
- * 64 each, two lanes took 130,000 subscribers to 966 MB of peak RSS; with
- * this, to 704 MB (one lane of 64: 723 MB), no slower.
- */
-const WORKER_SEMI_SPACE_MB = 16;
-
 export interface ReconcileArgs {
   readonly in: string;
   readonly out: string;
@@ -48,8 +40,6 @@ export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<num
   const database = await openDatabase(chooseTarget(args.database, io.env));
   // V8 reads this at each collection; set before the reference data is read.
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  // And this when a thread starts: it sizes the workers' heaps, not this thread's.
-  setFlagsFromString(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
   const progress = progressBar(io);
   try {
     const runId = args.runId ?? newRunId(io.now());
