@@ -11,8 +11,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { runBilling as cli } from "./lib/billing.js";
+import { runBilling as cli, generateMonth, withServerDatabase } from "./lib/billing.js";
 import { fmt, seconds } from "./lib/measure.js";
 
 const sizes = (process.argv[2] ?? "50000,200000,400000").split(",").map(Number);
@@ -24,34 +23,16 @@ const work = mkdtempSync(join(tmpdir(), "bench-memory-"));
 async function runOn(subscribers: number): Promise<{ rssMb: number; seconds: number; cdrs: number }> {
   const input = join(work, `in-${subscribers}`);
   const out = join(work, `out-${subscribers}`);
-  cli([
-    "generate",
-    "--out",
-    input,
-    "--subscribers",
-    String(subscribers),
-    "--months",
-    "2026-09",
-    "--seed",
-    "1",
-    "--records-per-subscriber",
-    String(perSubscriber),
-  ]);
-  const name = `bench_memory_${process.pid}_${subscribers}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  generateMonth(input, subscribers, perSubscriber);
   try {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    const start = process.hrtime.bigint();
-    cli(["reconcile", "--in", input, "--out", out], { DATABASE_URL: url.toString() });
-    const elapsed = seconds(start);
-    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
-    return { rssMb: summary.peak_rss_mb, seconds: elapsed, cdrs: summary.cdrs.read };
+    return await withServerDatabase(adminUrl, `bench_memory_${process.pid}_${subscribers}`, async (url) => {
+      const start = process.hrtime.bigint();
+      cli(["reconcile", "--in", input, "--out", out], { DATABASE_URL: url });
+      const elapsed = seconds(start);
+      const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+      return { rssMb: summary.peak_rss_mb, seconds: elapsed, cdrs: summary.cdrs.read };
+    });
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
     rmSync(input, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });
   }

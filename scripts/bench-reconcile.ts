@@ -10,7 +10,7 @@ import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { runBilling as cli, STORED_RECORDS } from "./lib/billing.js";
+import { runBilling as cli, generateMonth, STORED_RECORDS, withServerDatabase } from "./lib/billing.js";
 import { childCpuSeconds, fmt, seconds, serverCpuSeconds } from "./lib/measure.js";
 
 const subscribers = Number(process.argv[2] ?? 50_000);
@@ -98,19 +98,7 @@ async function storeFloor(url: string): Promise<void> {
 
 try {
   let start = process.hrtime.bigint();
-  cli([
-    "generate",
-    "--out",
-    input,
-    "--subscribers",
-    String(subscribers),
-    "--months",
-    "2026-09",
-    "--seed",
-    "1",
-    "--records-per-subscriber",
-    String(perSubscriber),
-  ]);
+  generateMonth(input, subscribers, perSubscriber);
   console.log(`bench-reconcile: generated ${subscribers} subscribers in ${seconds(start).toFixed(1)} s`);
   start = process.hrtime.bigint();
   const rows = await readAndSplit();
@@ -130,20 +118,10 @@ try {
     );
   if (which !== "postgres") report("embedded PGlite", reconcileOn("pglite", null));
   if (which !== "pglite") {
-    const name = `bench_reconcile_${process.pid}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    try {
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      const { rows } = await admin.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
-      report("PostgreSQL server", reconcileOn("postgres", url.toString(), rows[0]?.pid));
-      await storeFloor(url.toString());
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
+    await withServerDatabase(adminUrl, `bench_reconcile_${process.pid}`, async (url, backend) => {
+      report("PostgreSQL server", reconcileOn("postgres", url, backend));
+      await storeFloor(url);
+    });
   }
   console.log("  targets: ≥ 300,000 CDRs/s on the server, peak RSS < 1 GB whatever the input size");
 } finally {

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 
 /** The built `billing` command (`pnpm build` first). */
 export const BILLING_CLI = fileURLToPath(new URL("../../../packages/cli/dist/main.js", import.meta.url));
@@ -18,3 +19,44 @@ export function runBilling(args: readonly string[], env: NodeJS.ProcessEnv = {})
 
 /** The JSON array of a usage_months row's records, in SQL: the records of StoredUsage, or the whole value of a row stored before it. */
 export const STORED_RECORDS = `(CASE WHEN json_typeof(records::json) = 'array' THEN records::json ELSE records::json -> 'records' END)`;
+
+/** Generates one month (2026-09, seed 1) of `subscribers` with about `perSubscriber` CDRs each into `dir`. */
+export function generateMonth(dir: string, subscribers: number, perSubscriber: number): void {
+  runBilling([
+    "generate",
+    "--out",
+    dir,
+    "--subscribers",
+    String(subscribers),
+    "--months",
+    "2026-09",
+    "--seed",
+    "1",
+    "--records-per-subscriber",
+    String(perSubscriber),
+  ]);
+}
+
+/**
+ * Runs `use` on a new database `name` of the server of `adminUrl` (given its
+ * URL and the pid of the server process that created it), and drops the
+ * database afterwards.
+ */
+export async function withServerDatabase<T>(
+  adminUrl: string,
+  name: string,
+  use: (url: string, adminBackend: number | undefined) => Promise<T>,
+): Promise<T> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    const { rows } = await admin.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    return await use(url.toString(), rows[0]?.pid);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
