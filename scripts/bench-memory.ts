@@ -11,7 +11,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runBilling as cli, generateMonth, withServerDatabase } from "./lib/billing.js";
+import { runBilling as cli, generateInput, withServerDatabase } from "./lib/billing.js";
 import { fmt, seconds } from "./lib/measure.js";
 
 const sizes = (process.argv[2] ?? "50000,200000,400000").split(",").map(Number);
@@ -23,7 +23,7 @@ const work = mkdtempSync(join(tmpdir(), "bench-memory-"));
 async function runOn(subscribers: number): Promise<{ rssMb: number; seconds: number; cdrs: number }> {
   const input = join(work, `in-${subscribers}`);
   const out = join(work, `out-${subscribers}`);
-  generateMonth(input, subscribers, perSubscriber);
+  generateInput(input, subscribers, perSubscriber);
   try {
     return await withServerDatabase(adminUrl, `bench_memory_${process.pid}_${subscribers}`, async (url) => {
       const start = process.hrtime.bigint();
@@ -40,17 +40,17 @@ async function runOn(subscribers: number): Promise<{ rssMb: number; seconds: num
 
 try {
   console.log(`bench-memory: peak RSS of a server run by subscribers, ${perSubscriber} CDRs each on average`);
-  let first: { subscribers: number; rssMb: number } | undefined;
+  let baselineMb: number | undefined;
   let last: { subscribers: number; rssMb: number } | undefined;
   for (const subscribers of sizes) {
     const r = await runOn(subscribers);
-    first ??= { subscribers, rssMb: r.rssMb };
+    baselineMb ??= r.rssMb;
     const growth = last
       ? `, ${((1000 * (r.rssMb - last.rssMb)) / (subscribers - last.subscribers)).toFixed(2)} MB per 1,000 more subscribers`
       : " (the baseline)";
     console.log(
       `  ${fmt(subscribers)} subscribers (${fmt(r.cdrs)} CDRs, ${r.seconds.toFixed(1)} s): peak RSS ${fmt(r.rssMb)} MB, ` +
-        `${(r.rssMb / first.rssMb).toFixed(2)}× the baseline's${growth}`,
+        `${(r.rssMb / baselineMb).toFixed(2)}× the baseline's${growth}`,
     );
     last = { subscribers, rssMb: r.rssMb };
   }

@@ -18,7 +18,7 @@ import { openDatabase } from "@billing/db";
 import autocannon from "autocannon";
 import pLimit from "p-limit";
 import pg from "pg";
-import { BILLING_CLI, runBilling as cli, STORED_RECORDS } from "./lib/billing.js";
+import { BILLING_CLI, runBilling as cli, generateInput, STORED_RECORDS } from "./lib/billing.js";
 import { fmt, percentile, seconds } from "./lib/measure.js";
 
 const subscribers = Number(process.argv[2] ?? 21_000);
@@ -49,19 +49,7 @@ async function fill(): Promise<number> {
     const work = await mkdtemp(join(tmpdir(), "bench-query-"));
     try {
       const start = process.hrtime.bigint();
-      cli([
-        "generate",
-        "--out",
-        join(work, "in"),
-        "--subscribers",
-        String(subscribers),
-        "--months",
-        [...months].reverse().join(","),
-        "--records-per-subscriber",
-        String(perMonth),
-        "--seed",
-        "7",
-      ]);
+      generateInput(join(work, "in"), subscribers, perMonth, { months: [...months].reverse(), seed: "7" });
       console.log(`  generated ${subscribers} subscribers × ${months.length} months in ${seconds(start).toFixed(0)} s`);
       const load = process.hrtime.bigint();
       cli([

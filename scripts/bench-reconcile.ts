@@ -10,7 +10,7 @@ import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { runBilling as cli, generateMonth, STORED_RECORDS, withServerDatabase } from "./lib/billing.js";
+import { runBilling as cli, generateInput, STORED_RECORDS, withServerDatabase } from "./lib/billing.js";
 import { childCpuSeconds, fmt, seconds, serverCpuSeconds } from "./lib/measure.js";
 
 const subscribers = Number(process.argv[2] ?? 50_000);
@@ -98,7 +98,7 @@ async function storeFloor(url: string): Promise<void> {
 
 try {
   let start = process.hrtime.bigint();
-  generateMonth(input, subscribers, perSubscriber);
+  generateInput(input, subscribers, perSubscriber);
   console.log(`bench-reconcile: generated ${subscribers} subscribers in ${seconds(start).toFixed(1)} s`);
   start = process.hrtime.bigint();
   const rows = await readAndSplit();

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "@billing/db";
 import { computeReplay, loadReplayInputs } from "@billing/reconcile";
-import { runBilling } from "./lib/billing.js";
+import { generateInput, runBilling } from "./lib/billing.js";
 import { fmt, percentile, seconds } from "./lib/measure.js";
 
 const perSubscriber = Number(process.argv[2] ?? 3000);
@@ -20,19 +20,7 @@ const dataDir = join(work, "data");
 const cli = (args: string[]) => runBilling(args, { BILLING_DATA_DIR: dataDir });
 
 try {
-  cli([
-    "generate",
-    "--out",
-    join(work, "in"),
-    "--subscribers",
-    String(subscribers),
-    "--months",
-    "2026-09",
-    "--seed",
-    "2",
-    "--records-per-subscriber",
-    String(perSubscriber),
-  ]);
+  generateInput(join(work, "in"), subscribers, perSubscriber, { seed: "2" });
   cli(["reconcile", "--in", join(work, "in"), "--out", join(work, "out")]);
   const database = await openDatabase({ kind: "pglite", dataDir });
   try {

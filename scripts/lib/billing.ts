@@ -20,8 +20,13 @@ export function runBilling(args: readonly string[], env: NodeJS.ProcessEnv = {})
 /** The JSON array of a usage_months row's records, in SQL: the records of StoredUsage, or the whole value of a row stored before it. */
 export const STORED_RECORDS = `(CASE WHEN json_typeof(records::json) = 'array' THEN records::json ELSE records::json -> 'records' END)`;
 
-/** Generates one month (2026-09, seed 1) of `subscribers` with about `perSubscriber` CDRs each into `dir`. */
-export function generateMonth(dir: string, subscribers: number, perSubscriber: number): void {
+/** Generates into `dir` `subscribers` with about `perSubscriber` CDRs a month each, over `months` (in order). */
+export function generateInput(
+  dir: string,
+  subscribers: number,
+  perSubscriber: number,
+  { months = ["2026-09"], seed = "1" }: { months?: readonly string[]; seed?: string } = {},
+): void {
   runBilling([
     "generate",
     "--out",
@@ -29,9 +34,9 @@ export function generateMonth(dir: string, subscribers: number, perSubscriber: n
     "--subscribers",
     String(subscribers),
     "--months",
-    "2026-09",
+    months.join(","),
     "--seed",
-    "1",
+    seed,
     "--records-per-subscriber",
     String(perSubscriber),
   ]);
