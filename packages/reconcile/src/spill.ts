@@ -18,7 +18,10 @@ export interface SpilledText {
 
 /** Bytes of input an msisdn range holds: read into memory whole when its turn comes (about 4× that as objects). */
 export const RANGE_INPUT_BYTES = 8 << 20;
+/** A key's buffer, until a folder's keys together would pass BUFFERS_BYTES; then all are halved, down to MIN_BUFFER_BYTES. */
 const BUFFER_BYTES = 1 << 18;
+const BUFFERS_BYTES = 32 << 20;
+const MIN_BUFFER_BYTES = 1 << 14;
 
 /** A spill folder's name: the host and process that own it, then mkdtemp's suffix. */
 const hostPrefix = () => `billing-spill-${hostname()}-`;
@@ -55,6 +58,8 @@ export function removeAbandonedSpills(dir = tmpdir()): void {
 export class SpillFiles {
   private readonly open = new Map<string, { fd: number; bytes: Buffer; used: number }>();
   private readonly written: Set<string>;
+  /** The size of a new key's buffer: the more keys a run spills to, the smaller (room). */
+  private bufferBytes = BUFFER_BYTES;
 
   /** A new folder; or, given one, the files that another thread of this process spilled there (`keys`), to read. */
   constructor(
@@ -66,6 +71,13 @@ export class SpillFiles {
 
   private static newFolder(): string {
     return mkdtempSync(join(tmpdir(), `${hostPrefix()}${process.pid}-`));
+  }
+
+  /** Bytes of the buffers it holds now. */
+  bufferedBytes(): number {
+    let bytes = 0;
+    for (const file of this.open.values()) bytes += file.bytes.length;
+    return bytes;
   }
 
   /** The keys appended to. */
@@ -132,7 +144,8 @@ export class SpillFiles {
   private room(key: string, bytes: number): { fd: number; bytes: Buffer; used: number } {
     let file = this.open.get(key);
     if (!file) {
-      file = { fd: openSync(join(this.dir, key), "a"), bytes: Buffer.allocUnsafe(BUFFER_BYTES), used: 0 };
+      this.shrinkForOneMore();
+      file = { fd: openSync(join(this.dir, key), "a"), bytes: Buffer.allocUnsafe(this.bufferBytes), used: 0 };
       this.open.set(key, file);
       this.written.add(key);
     }
@@ -141,6 +154,23 @@ export class SpillFiles {
       if (bytes > file.bytes.length) file.bytes = Buffer.allocUnsafe(bytes);
     }
     return file;
+  }
+
+  /**
+   * Halves the buffers until one more key's fits in BUFFERS_BYTES (or they
+   * are MIN_BUFFER_BYTES), writing out what they held. A run spills to a key
+   * per bill month, msisdn range and kind (and their msisdns): at 256 KB
+   * each, a night of 250 ranges would buffer 256 MB in each reader.
+   */
+  private shrinkForOneMore(): void {
+    if ((this.open.size + 1) * this.bufferBytes <= BUFFERS_BYTES || this.bufferBytes <= MIN_BUFFER_BYTES) return;
+    while ((this.open.size + 1) * this.bufferBytes > BUFFERS_BYTES && this.bufferBytes > MIN_BUFFER_BYTES)
+      this.bufferBytes /= 2;
+    for (const file of this.open.values()) {
+      if (file.bytes.length <= this.bufferBytes) continue;
+      this.write(file);
+      file.bytes = Buffer.allocUnsafe(this.bufferBytes);
+    }
   }
 
   /** Writes out what is buffered and closes the files (appending again reopens one); call before reading. */

@@ -140,3 +140,27 @@ it("reads a key's lines from several spills as one text, in file and line order"
     for (const spill of spills) spill.remove();
   }
 });
+
+it("keeps its buffers within 32 MB however many keys it spills to, and every line reaches its key", () => {
+  const spill = new SpillFiles();
+  try {
+    const keys = Array.from({ length: 400 }, (_, i) => `2026-09.${i}.cdr`);
+    let most = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const [i, key] of keys.entries()) {
+        spill.append(key, `${"x".repeat(i % 50)}${round}\n`);
+        most = Math.max(most, spill.bufferedBytes());
+      }
+    }
+    spill.flush();
+    expect(most).toBeLessThanOrEqual(32 << 20);
+    // 400 buffers of 256 KB would be 100 MB; they were halved as keys came.
+    expect(most).toBeGreaterThan(16 << 20);
+    for (const [i, key] of keys.entries()) {
+      const x = "x".repeat(i % 50);
+      expect(spill.read(key).text).toBe(`${x}0\n${x}1\n${x}2\n`);
+    }
+  } finally {
+    spill.remove();
+  }
+});
