@@ -31,10 +31,8 @@ export function progressBar(io: Io): { onProgress?: (p: Progress) => void; stop:
         bar.start(p.total, 0, { phase: LABELS[p.phase], rate: "" });
       }
       const seconds = Math.max(0.001, (performance.now() - started) / 1000);
-      const rate =
-        p.phase === "ingest"
-          ? `${Math.round((p.rows ?? 0) / seconds).toLocaleString("en-US")} rows/s`
-          : `${Math.round(p.done / seconds).toLocaleString("en-US")} subscriber-months/s`;
+      const unit = p.phase === "ingest" ? "rows/s" : "subscriber-months/s";
+      const rate = `${Math.round((p.rows ?? 0) / seconds).toLocaleString("en-US")} ${unit}`;
       bar.update(p.done, { rate });
     },
     stop: () => {

@@ -2,8 +2,9 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { ChunkWorkerData } from "./chunk-worker.js";
 import { rangeReader } from "./delivered.js";
-import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, rateChunk, type VpmnSpans } from "./rate-chunk.js";
+import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, rateChunk } from "./rate-chunk.js";
 import type { SpillLocation } from "./spill-usage.js";
+import type { VpmnTable } from "./vpmn-table.js";
 
 /**
  * Rates chunks in lanes: worker threads, or this thread when there are none.
@@ -21,7 +22,7 @@ export interface ChunkRaters {
 export function chunkRaters(
   ctx: ChunkRatingContext,
   catalogueText: string,
-  vpmn: VpmnSpans,
+  vpmn: VpmnTable,
   spills: readonly SpillLocation[],
   threads: number,
 ): ChunkRaters {

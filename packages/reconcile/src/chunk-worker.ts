@@ -5,20 +5,15 @@
 import { parseCatalogueText } from "@billing/rating";
 import { workerData } from "piscina";
 import { rangeReader } from "./delivered.js";
-import {
-  type ChunkInput,
-  type ChunkOutput,
-  type ChunkRatingContext,
-  directoryOfSpans,
-  rateChunk,
-  type VpmnSpans,
-} from "./rate-chunk.js";
+import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, rateChunk } from "./rate-chunk.js";
 import type { SpillLocation } from "./spill-usage.js";
+import { directoryOfTable, type VpmnTable } from "./vpmn-table.js";
 
 /** What a worker is started with: what rating needs of the run besides each chunk, cloned once. */
 export interface ChunkWorkerData extends Omit<ChunkRatingContext, "catalogue" | "directory"> {
   readonly catalogueText: string;
-  readonly vpmn: VpmnSpans;
+  /** Shared with this thread, not copied (VpmnTable). */
+  readonly vpmn: VpmnTable;
   /** Where the run's delivery was spilled. */
   readonly spills: readonly SpillLocation[];
 }
@@ -28,7 +23,7 @@ const parsed = parseCatalogueText(data.catalogueText);
 if (!parsed.ok) throw new Error("the run's catalogue no longer validates in a worker thread");
 const ctx: ChunkRatingContext = {
   catalogue: parsed.catalogue,
-  directory: directoryOfSpans(data.vpmn),
+  directory: directoryOfTable(data.vpmn),
   runId: data.runId,
   cdrFiles: data.cdrFiles,
   cdrColumns: data.cdrColumns,

@@ -2,7 +2,6 @@ import {
   type Catalogue,
   type Directory,
   type PlanPeriod,
-  parseDate,
   rateSubscriberMonth,
   type Subscription,
   UNRATABLE_STATUSES,
@@ -35,6 +34,7 @@ import {
   type StoredRecord,
   usageFromStored,
 } from "./stored-usage.js";
+import { directoryOfTable, vpmnTable } from "./vpmn-table.js";
 
 /**
  * What rating a chunk needs besides the chunk: the same for every chunk of a
@@ -105,43 +105,9 @@ export interface ChunkOutput {
   readonly malformed: QuarantineEntry[];
 }
 
-/** Days `from` to `to` (exclusive) in which an msisdn is in a VPMN group. */
-interface VpmnSpan {
-  readonly from: number;
-  readonly to: number;
-  readonly group: string;
-}
-
-/** Each VPMN member's spans in its groups. */
-export type VpmnSpans = ReadonlyMap<string, readonly VpmnSpan[]>;
-
-/** Every subscriber's VPMN spans, from their periods: plain data, for a rating thread (directoryOfSpans). */
-export function vpmnSpans(periods: ReadonlyMap<string, readonly PlanPeriod[]>): VpmnSpans {
-  const groups = new Map<string, VpmnSpan[]>();
-  for (const [msisdn, list] of periods) {
-    const spans = list
-      .filter((p) => p.vpmnGroup !== null)
-      .map((p) => ({
-        from: parseDate(p.activeFrom) as number,
-        to: p.activeTo === null ? Number.POSITIVE_INFINITY : (parseDate(p.activeTo) as number),
-        group: p.vpmnGroup as string,
-      }));
-    if (spans.length > 0) groups.set(msisdn, spans);
-  }
-  return groups;
-}
-
-export function directoryOfSpans(groups: VpmnSpans): Directory {
-  return {
-    vpmnGroupAt(msisdn, day) {
-      return groups.get(msisdn)?.find((s) => day >= s.from && day < s.to)?.group ?? null;
-    },
-  };
-}
-
 /** Directory of VPMN membership from every subscriber's periods. */
 export function directoryOf(periods: ReadonlyMap<string, readonly PlanPeriod[]>): Directory {
-  return directoryOfSpans(vpmnSpans(periods));
+  return directoryOfTable(vpmnTable(periods));
 }
 
 /** Exact cents of a stored numeric(14,2) string. */

@@ -1,5 +1,5 @@
 import { type BillingDatabase, copyRows, inTransaction, type RawSession, type SqlValue } from "@billing/db";
-import { formatCents, type PlanPeriod, parseMonth, type Subscription, startOfDayMs } from "@billing/rating";
+import { formatCents, type PlanPeriod, parseMonth, startOfDayMs } from "@billing/rating";
 import { type RawBuilder, sql } from "kysely";
 import type { ChunkRaters } from "./chunk-raters.js";
 import type { RepeatedId } from "./delivered.js";
@@ -9,19 +9,13 @@ import { issueCredits } from "./ledger-store.js";
 import type { MonthRows } from "./month-rows.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import type { ChunkInput, ChunkOutput, ChunkRatingContext } from "./rate-chunk.js";
+import type { RangeReference } from "./reference.js";
 import { inShard, type Shard } from "./shard.js";
 
-export { centsOf, directoryOf, directoryOfSpans, vpmnSpans } from "./rate-chunk.js";
+export { centsOf, directoryOf } from "./rate-chunk.js";
 
 export interface MonthContext extends ChunkRatingContext {
   readonly database: BillingDatabase;
-  /**
-   * The plan periods and subscriptions of this share's subscribers, by msisdn
-   * (each chunk takes its own), and the periods of other shares' VPMN members
-   * (loadSubscribers).
-   */
-  readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
-  readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
   readonly catalogueDigest: string;
   readonly shard: Shard;
   readonly inputDigests: Readonly<Record<string, string>>;
@@ -39,6 +33,8 @@ export interface ChunkResult {
   readonly overCredited: readonly OverCredited[];
   readonly noAccount: readonly Discrepancy[];
   readonly subscriberMonths: number;
+  /** The plan periods of this share's subscribers in the chunk's range (for the accounts of its discrepancies). */
+  readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
   /** Of the records this run delivered: rated (unratable included), and second deliveries of one event. */
   readonly cdrRated: number;
   readonly cdrDuplicates: number;
@@ -49,13 +45,15 @@ export interface ChunkResult {
 }
 
 /**
- * The msisdns of this shard to reconcile in a month, in order: everyone with
- * a plan period or subscription active in it, with CDRs or bill lines of it
- * stored, or delivered by this run.
+ * The msisdns of this shard in one range to reconcile in a month, in order:
+ * everyone with a plan period or subscription active in it, with CDRs or
+ * bill lines of it stored, or delivered by this run.
  */
 export async function msisdnsInScope(
   ctx: MonthContext,
   billMonth: string,
+  range: { readonly first?: string; readonly end?: string },
+  reference: Pick<RangeReference, "periods" | "subscriptions">,
   delivered: Iterable<string>,
 ): Promise<string[]> {
   const span = parseMonth(billMonth);
@@ -64,12 +62,12 @@ export async function msisdnsInScope(
   const monthStart = `${billMonth}-01`;
   const startMs = startOfDayMs(span.firstDay);
   const endMs = startOfDayMs(span.endDay);
-  for (const [msisdn, list] of ctx.periods) {
+  for (const [msisdn, list] of reference.periods) {
     if (list.some((p) => p.activeFrom < `${billMonth}-32` && (p.activeTo === null || p.activeTo > monthStart))) {
       set.add(msisdn);
     }
   }
-  for (const [msisdn, list] of ctx.subscriptions) {
+  for (const [msisdn, list] of reference.subscriptions) {
     if (list.some((s) => s.orderedMs < endMs && (s.cancelledMs === null || s.cancelledMs >= startMs))) set.add(msisdn);
   }
   const db = ctx.database.db;
@@ -77,10 +75,18 @@ export async function msisdnsInScope(
     .selectFrom("usage_months")
     .select("msisdn")
     .where("bill_month", "=", billMonth)
-    .union(db.selectFrom("bill_months").select("msisdn").where("bill_month", "=", billMonth))
+    .where(inRange(range))
+    .union(db.selectFrom("bill_months").select("msisdn").where("bill_month", "=", billMonth).where(inRange(range)))
     .execute();
   for (const { msisdn } of stored) set.add(msisdn);
   return [...set].filter((m) => inShard(m, ctx.shard)).sort();
+}
+
+/** The msisdns of a range (MsisdnRanges.bounds): from `first` on and before `end`, an absent bound open. */
+function inRange({ first, end }: { readonly first?: string; readonly end?: string }): RawBuilder<boolean> {
+  const from = first === undefined ? sql`TRUE` : sql`msisdn >= ${first}`;
+  const to = end === undefined ? sql`TRUE` : sql`msisdn < ${end}`;
+  return sql<boolean>`${from} AND ${to}`;
 }
 
 /** The first and last of a chunk's msisdns (inChunk). */
@@ -126,8 +132,10 @@ export interface Chunk {
   readonly billMonth: string;
   readonly range: number;
   readonly msisdns: readonly string[];
-  /** Those of the month's msisdns this run delivered bill lines for (SpilledInput.msisdns). */
+  /** Those of the range's msisdns this run delivered bill lines for in the month (spilledMsisdns). */
   readonly billed: ReadonlySet<string>;
+  /** The reference data of the chunk's range. */
+  readonly reference: RangeReference;
 }
 
 /**
@@ -144,7 +152,9 @@ export async function reconcileChunk(ctx: MonthContext, raters: ChunkRaters, chu
     const { input, versions } = await readChunk(ctx, chunk);
     const out = await raters.rate(input);
     try {
-      return await inTransaction(ctx.database, (session) => storeChunk(session, ctx, input, out, versions));
+      return await inTransaction(ctx.database, (session) =>
+        storeChunk(session, ctx, input, out, versions, chunk.reference.periods),
+      );
     } catch (error) {
       if (!(error instanceof StoredMeanwhile) || attempt === ATTEMPTS) throw error;
     }
@@ -196,8 +206,8 @@ async function readChunk(
       storedBills: bills.map((b) => [b.msisdn, b.lines] as const),
       ledger,
       quarantined,
-      periods: entriesOf(ctx.periods, msisdns),
-      subscriptions: entriesOf(ctx.subscriptions, msisdns),
+      periods: entriesOf(chunk.reference.periods, msisdns),
+      subscriptions: entriesOf(chunk.reference.subscriptions, msisdns),
     },
     versions: new Map(usage.map((u) => [u.msisdn, u.version])),
   };
@@ -244,6 +254,7 @@ async function storeChunk(
   input: ChunkInput,
   out: ChunkOutput,
   versions: ReadonlyMap<string, string>,
+  periods: ReadonlyMap<string, readonly PlanPeriod[]>,
 ): Promise<ChunkResult> {
   const { billMonth, msisdns } = input;
   // A first delivery goes in only if the subscriber-month is still absent: a key stored meanwhile fails the COPY.
@@ -262,7 +273,7 @@ async function storeChunk(
     await copyMonthRows(session, "usage_months", billMonth, out.merged, "replace");
   }
   await copyMonthRows(session, "bill_months", billMonth, out.bills, "replace");
-  await storeDiscrepancies(session, ctx, billMonth, msisdns, out.discrepancies);
+  await storeDiscrepancies(session, ctx, billMonth, msisdns, out.discrepancies, periods);
   const issued = await issueCredits(session, out.planned, {
     runId: ctx.runId,
     inputDigests: ctx.inputDigests,
@@ -277,6 +288,7 @@ async function storeChunk(
     overCredited: out.overCredited,
     noAccount: out.noAccount,
     subscriberMonths: msisdns.length,
+    periods,
     cdrRated: out.cdrRated,
     cdrDuplicates: out.cdrDuplicates,
     repeated: out.repeated,
@@ -305,6 +317,7 @@ async function storeDiscrepancies(
   billMonth: string,
   msisdns: readonly string[],
   discrepancies: readonly Discrepancy[],
+  periods: ReadonlyMap<string, readonly PlanPeriod[]>,
 ) {
   const money = (cents: number | null) => (cents === null ? null : formatCents(cents));
   const keys = inChunkText(msisdns, 3);
@@ -321,7 +334,7 @@ async function storeDiscrepancies(
         ctx.runId,
         d.billMonth,
         d.msisdn,
-        accountFor(ctx.periods.get(d.msisdn) ?? [], d.billMonth)?.accountId ?? "",
+        accountFor(periods.get(d.msisdn) ?? [], d.billMonth)?.accountId ?? "",
         d.itemKey,
         d.occurrence,
         d.class,

@@ -3,37 +3,28 @@ import { join } from "node:path";
 import type { BillingDatabase } from "@billing/db";
 import pLimit from "p-limit";
 import { type ChunkRaters, chunkRaters } from "./chunk-raters.js";
-import {
-  clearEarlierAttempt,
-  loadCatalogue,
-  loadSubscribers,
-  loadSubscriptions,
-  storeReferenceData,
-} from "./ingest.js";
+import { clearEarlierAttempt, loadCatalogue } from "./ingest.js";
 import { findInputs, inputDigests } from "./inputs.js";
 import { accountFor } from "./ledger.js";
 import { CREDIT_HEADER, CsvOutput, creditFields, DISCREPANCY_HEADER, discrepancyFields } from "./outputs.js";
 import { QuarantineSink } from "./quarantine.js";
 import { countFor, type FileCount } from "./read-rows.js";
-import {
-  type ChunkResult,
-  directoryOfSpans,
-  type MonthContext,
-  msisdnsInScope,
-  reconcileChunk,
-  vpmnSpans,
-} from "./reconcile-months.js";
+import { type ChunkResult, type MonthContext, msisdnsInScope, reconcileChunk } from "./reconcile-months.js";
+import { rangeReference, spillReference, storeReference, subscriberRanges } from "./reference.js";
 import { ReportTotals, renderReport } from "./report.js";
 import { formatShard, type Shard, WHOLE_RUN } from "./shard.js";
+import { RANGE_INPUT_BYTES, type SpillFiles } from "./spill.js";
 import {
   findCuts,
   removeSpills,
   type SpilledInput,
   type SplitReading,
+  spilledMsisdns,
   spillLocations,
   spillUsage,
 } from "./spill-usage.js";
 import { buildSummary, RunTotals, type Summary } from "./summary.js";
+import { directoryOfTable, VpmnTableBuilder } from "./vpmn-table.js";
 
 export interface ReconcileOptions {
   readonly inDir: string;
@@ -56,25 +47,31 @@ export interface ReconcileOptions {
   readonly onProgress?: (progress: Progress) => void;
 }
 
-/** Ingest counts bytes of the CDR and bill files (and the rows they held); reconcile counts subscriber-months. */
+/**
+ * Ingest counts bytes of the CDR and bill files (and the rows they held);
+ * reconcile counts msisdn ranges of each bill month (and the
+ * subscriber-months they held): how many subscriber-months a range holds is
+ * known only when its turn comes.
+ */
 export interface Progress {
   readonly phase: "ingest" | "reconcile";
   readonly done: number;
   readonly total: number;
-  /** Ingest: rows read so far. */
+  /** Ingest: rows read so far; reconcile: subscriber-months done so far. */
   readonly rows?: number;
 }
 
 /**
  * Rates, diffs and credits every subscriber-month in scope, bill month by bill
- * month and msisdn range by range (one range's delivered input in memory at a
- * time), writing discrepancies.csv and credits.csv in (bill month, msisdn)
- * order.
+ * month and msisdn range by range (one range's delivered input and reference
+ * data in memory at a time), writing discrepancies.csv and credits.csv in
+ * (bill month, msisdn) order.
  */
 async function reconcileMonths(
   ctx: MonthContext,
   raters: ChunkRaters,
   spilled: SpilledInput,
+  reference: SpillFiles,
   quarantine: QuarantineSink,
   counts: Map<string, FileCount>,
   options: ReconcileOptions,
@@ -90,7 +87,7 @@ async function reconcileMonths(
     for (const [status, n] of result.unratable) totals.unratable.set(status, (totals.unratable.get(status) ?? 0) + n);
     totals.itemsMatched += result.matched;
     for (const d of result.discrepancies) {
-      const account = accountFor(ctx.periods.get(d.msisdn) ?? [], d.billMonth);
+      const account = accountFor(result.periods.get(d.msisdn) ?? [], d.billMonth);
       totals.addDiscrepancy(d);
       report.add(d, account);
       await discrepanciesOut.write(discrepancyFields(d, account));
@@ -122,41 +119,40 @@ async function reconcileMonths(
   const chunkSize = options.chunkSize ?? 500;
   const perLane = (options.threads ?? 0) > 0 ? 2 : ctx.database.kind === "postgres" ? 3 : 1;
   const limits = Array.from({ length: raters.lanes }, () => pLimit(perLane));
-  const { cdr, bill } = spilled.msisdns;
-  const months = [...new Set([...cdr.keys(), ...bill.keys()])].sort();
-  const scopes = new Map<string, string[]>();
-  for (const month of months)
-    scopes.set(month, await msisdnsInScope(ctx, month, [...(cdr.get(month) ?? []), ...(bill.get(month) ?? [])]));
-  const subscriberMonths = [...scopes.values()].reduce((n, list) => n + list.length, 0);
-  /** Chunk results in order, each with the place of its range among the run's ranges. */
+  const months = [...spilled.months].sort();
+  const turns = months.length * spilled.ranges.count;
+  /** Chunk results in order, each with its turn: the place of its bill month and range among the run's. */
   const pending: { turn: number; result: Promise<ChunkResult> }[] = [];
-  let done = 0;
+  let turn = 0;
+  let rows = 0;
   const settle = async () => {
     const result = await (pending.shift() as (typeof pending)[number]).result;
     await record(result);
-    done += result.subscriberMonths;
-    options.onProgress?.({ phase: "reconcile", done, total: subscriberMonths });
+    rows += result.subscriberMonths;
+    // Every turn before the first still pending is done.
+    const done = pending[0]?.turn ?? turn;
+    options.onProgress?.({ phase: "reconcile", done, total: turns, rows });
   };
-  let turn = 0;
   for (const month of months) {
-    const scope = scopes.get(month) ?? [];
-    const billed = bill.get(month) ?? new Set<string>();
-    let from = 0;
     for (let range = 0; range < spilled.ranges.count; range++, turn++) {
       while (pending.length > 0 && (pending[0] as (typeof pending)[number]).turn + raters.lanes < turn) await settle();
-      let to = from;
-      while (to < scope.length && spilled.ranges.rangeOf(scope[to] as string) === range) to++;
+      // A range's scope is found when its turn comes, while the lanes rate the ranges before it.
+      const data = rangeReference(reference, range, ctx.shard);
+      const billed = spilledMsisdns(spilled.spills, "bill", month, range);
+      const delivered = spilledMsisdns(spilled.spills, "cdr", month, range);
+      for (const msisdn of billed) delivered.add(msisdn);
+      const scope = await msisdnsInScope(ctx, month, spilled.ranges.bounds(range), data, delivered);
       const limit = limits[raters.laneOf(range)] as (typeof limits)[number];
-      for (let i = from; i < to; i += chunkSize) {
-        const msisdns = scope.slice(i, Math.min(i + chunkSize, to));
+      for (let i = 0; i < scope.length; i += chunkSize) {
+        const msisdns = scope.slice(i, i + chunkSize);
         totals.subscriberMonths += msisdns.length;
-        const chunk = { billMonth: month, range, msisdns, billed };
+        const chunk = { billMonth: month, range, msisdns, billed, reference: data };
         pending.push({ turn, result: limit(() => reconcileChunk(ctx, raters, chunk)) });
       }
-      from = to;
     }
   }
   while (pending.length > 0) await settle();
+  options.onProgress?.({ phase: "reconcile", done: turns, total: turns, rows });
   await discrepanciesOut.close();
   await creditsOut.close();
   return { months, totals, report };
@@ -220,63 +216,66 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     };
     await clearEarlierAttempt(ingest);
     const { catalogue, digest: catalogueDigest, text: catalogueText } = await loadCatalogue(ingest);
-    const periods = await loadSubscribers(ingest);
-    const subscriptions = await loadSubscriptions(ingest);
-    // A server stores them while this thread reads the usage files; PGlite works on this
-    // thread, so there they go first (at once, they only raised its peak memory).
-    const storeReference = () => storeReferenceData(ingest, periods, subscriptions);
-    const alongside = database.kind === "postgres";
-    if (!alongside) await storeReference();
-    lap("reference_data");
-    const digests = await digesting;
-    await database.db
-      .updateTable("runs")
-      .set({ input_digests: JSON.stringify(digests) })
-      .where("run_id", "=", runId)
-      .where("shard", "=", shardText)
-      .execute();
-    // What is left of hashing when the reference data is read: none on two cores or more.
-    lap("input_digests");
-    const [spilling, storing] = await Promise.allSettled([
-      spillUsage(ingest, periods.keys(), totalBytes, options.rangeBytes, options.splitReading, cuts),
-      alongside ? storeReference() : undefined,
-    ]);
-    if (spilling.status === "rejected") throw spilling.reason;
-    if (storing.status === "rejected") {
-      removeSpills(spilling.value);
-      throw storing.reason;
-    }
-    const spilled = spilling.value;
-    lap("read_usage");
+    const rangeBytes = options.rangeBytes ?? RANGE_INPUT_BYTES;
+    const ranges = await subscriberRanges(ingest, Math.ceil(totalBytes / shard.count / rangeBytes));
+    const reference = await spillReference(ingest, ranges);
+    let digests: Record<string, string>;
     let reconciled: Awaited<ReturnType<typeof reconcileMonths>>;
     let quarantineByReason: Map<string, number>;
     try {
-      const vpmn = vpmnSpans(periods);
-      const ctx: MonthContext = {
-        database,
-        catalogue,
-        catalogueDigest,
-        periods,
-        subscriptions,
-        directory: directoryOfSpans(vpmn),
-        shard,
-        runId,
-        inputDigests: digests,
-        cdrFiles: inputs.cdrs,
-        billFiles: inputs.bills,
-        cdrColumns: spilled.cdrColumns,
-        billColumns: spilled.billColumns,
-      };
-      const raters = chunkRaters(ctx, catalogueText, vpmn, spillLocations(spilled), options.threads ?? 0);
+      // A server stores it while this thread reads the usage files; PGlite works on this
+      // thread, so there it goes first (at once, it only raised its peak memory).
+      const store = () => storeReference(ingest, reference, ranges);
+      const alongside = database.kind === "postgres";
+      const storedFirst = alongside ? undefined : await store();
+      lap("reference_data");
+      digests = await digesting;
+      await database.db
+        .updateTable("runs")
+        .set({ input_digests: JSON.stringify(digests) })
+        .where("run_id", "=", runId)
+        .where("shard", "=", shardText)
+        .execute();
+      // What is left of hashing when the reference data is read: none on two cores or more.
+      lap("input_digests");
+      const [spilling, storing] = await Promise.allSettled([
+        spillUsage(ingest, ranges, options.splitReading, cuts),
+        alongside ? store() : storedFirst,
+      ]);
+      if (spilling.status === "rejected") throw spilling.reason;
+      const spilled = spilling.value;
       try {
-        reconciled = await reconcileMonths(ctx, raters, spilled, quarantine, counts, options);
+        if (storing.status === "rejected") throw storing.reason;
+        const vpmn = storing.value ?? new VpmnTableBuilder().build();
+        // Rating reads what was quarantined; the rows of the last batch must be there too.
+        await quarantine.flush();
+        lap("read_usage");
+        const ctx: MonthContext = {
+          database,
+          catalogue,
+          catalogueDigest,
+          directory: directoryOfTable(vpmn),
+          shard,
+          runId,
+          inputDigests: digests,
+          cdrFiles: inputs.cdrs,
+          billFiles: inputs.bills,
+          cdrColumns: spilled.cdrColumns,
+          billColumns: spilled.billColumns,
+        };
+        const raters = chunkRaters(ctx, catalogueText, vpmn, spillLocations(spilled), options.threads ?? 0);
+        try {
+          reconciled = await reconcileMonths(ctx, raters, spilled, reference, quarantine, counts, options);
+        } finally {
+          await raters.close();
+        }
+        lap("rate_diff_credit");
+        quarantineByReason = await quarantine.writeCsv(join(options.outDir, "quarantine.csv"));
       } finally {
-        await raters.close();
+        removeSpills(spilled);
       }
-      lap("rate_diff_credit");
-      quarantineByReason = await quarantine.writeCsv(join(options.outDir, "quarantine.csv"));
     } finally {
-      removeSpills(spilled);
+      reference.remove();
     }
     const { months, totals, report } = reconciled;
 

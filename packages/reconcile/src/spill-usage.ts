@@ -3,7 +3,6 @@ import { Worker } from "node:worker_threads";
 import pLimit from "p-limit";
 import { type CsvPart, type FileCut, type FileSpan, halves } from "./csv.js";
 import { InputError } from "./errors.js";
-import { addToSet } from "./group.js";
 import type { IngestContext } from "./ingest.js";
 import type { QuarantineEntry } from "./quarantine.js";
 import { addCounts, countFor, type FileCount, quarantineRow, type ReadContext, readRows } from "./read-rows.js";
@@ -20,14 +19,7 @@ import {
   spansOfRow,
 } from "./row-parsers.js";
 import { inShard } from "./shard.js";
-import {
-  FIELD_LENGTHS,
-  MsisdnRanges,
-  RANGE_INPUT_BYTES,
-  removeAbandonedSpills,
-  type SpilledText,
-  SpillFiles,
-} from "./spill.js";
+import { FIELD_LENGTHS, type MsisdnRanges, removeAbandonedSpills, type SpilledText, SpillFiles } from "./spill.js";
 
 /**
  * Spilled lines, one per row: `msisdn TAB file index TAB line TAB row`, the
@@ -41,8 +33,8 @@ export interface SpilledInput {
   /** This thread's spill, then those of the parts read by others. */
   readonly spills: SpillFiles[];
   readonly ranges: MsisdnRanges;
-  /** The msisdns with CDRs, and those with bill lines, in this run, by bill month. */
-  readonly msisdns: Readonly<Record<UsageKindName, Map<string, Set<string>>>>;
+  /** The bill months of the rows spilled. */
+  readonly months: Set<string>;
   /** Where CDR_COLUMNS and BILL_COLUMNS are in each CDR and bill file, by file index. */
   readonly cdrColumns: number[][];
   readonly billColumns: number[][];
@@ -52,6 +44,36 @@ export type UsageKindName = "cdr" | "bill";
 
 export function spillKey(kind: UsageKindName, billMonth: string, range: number): string {
   return `${billMonth}.${range}.${kind}`;
+}
+
+/**
+ * The key of the msisdns of a spill key's rows, one per line: each row's,
+ * but for a row of the same msisdn as the row before it in that key.
+ * Gathered into sets as they were read, they held every subscriber's msisdn
+ * until the end of the run.
+ */
+function msisdnsKey(kind: UsageKindName, billMonth: string, range: number): string {
+  return `${spillKey(kind, billMonth, range)}.msisdns`;
+}
+
+/** The msisdns of the rows of one kind spilled for a bill month and msisdn range, each once, in no order. */
+export function spilledMsisdns(
+  spills: readonly SpillFiles[],
+  kind: UsageKindName,
+  billMonth: string,
+  range: number,
+): Set<string> {
+  const msisdns = new Set<string>();
+  const key = msisdnsKey(kind, billMonth, range);
+  for (const spill of spills) {
+    const { text } = spill.read(key);
+    for (let at = 0; at < text.length; ) {
+      const end = text.indexOf("\n", at);
+      msisdns.add(text.slice(at, end));
+      at = end + 1;
+    }
+  }
+  return msisdns;
 }
 
 /** A spilled line read back (spilledReader): one object, reused for the reader's next line. */
@@ -275,8 +297,8 @@ const USAGE: Record<UsageKindName, UsageKind> = {
 export interface SpillTarget {
   readonly spill: SpillFiles;
   readonly ranges: MsisdnRanges;
-  /** The msisdns of the rows spilled, by bill month. */
-  readonly msisdns: Map<string, Set<string>>;
+  /** The bill months of the rows spilled. */
+  readonly months: Set<string>;
   /** Where the kind's columns are in each file, by file index: set from the header. */
   readonly columns: number[][];
 }
@@ -299,23 +321,29 @@ export async function spillFile(
   const { columns, route, parse } = USAGE[kind];
   const byteRoute = USAGE[kind].byteRoute();
   const count = countFor(ctx, file);
-  const keysOf = new Map<string, string[]>();
+  /** By bill month and range: the spill keys of rows and of their msisdns, and the msisdn of the last row. */
+  const keysOf = new Map<string, { rows: string[]; msisdns: string[]; last: string[] }>();
   /** The spill file of a routed row, or undefined when the row is another share's. */
   const keyOf = (to: { msisdn: string; billMonth: string }): string | undefined => {
     if (!inShard(to.msisdn, ctx.shard)) {
       count.otherShards += 1;
       return undefined;
     }
-    addToSet(target.msisdns, to.billMonth, to.msisdn);
     const range = target.ranges.rangeOf(to.msisdn);
     let keys = keysOf.get(to.billMonth);
     if (!keys) {
-      keys = [];
+      keys = { rows: [], msisdns: [], last: [] };
       keysOf.set(to.billMonth, keys);
+      target.months.add(to.billMonth);
+    }
+    if (keys.last[range] !== to.msisdn) {
+      keys.last[range] = to.msisdn;
+      keys.msisdns[range] ??= msisdnsKey(kind, to.billMonth, range);
+      target.spill.append(keys.msisdns[range], `${to.msisdn}\n`);
     }
     // The same string each time: SpillFiles finds its file faster by a string it has hashed.
-    keys[range] ??= spillKey(kind, to.billMonth, range);
-    return keys[range];
+    keys.rows[range] ??= spillKey(kind, to.billMonth, range);
+    return keys.rows[range];
   };
   const onRow = (fields: readonly string[], indexes: readonly number[], entry: { line: number; raw: string }) => {
     const to = route(fields, indexes);
@@ -381,7 +409,7 @@ export type SpillPartMessage =
         readonly dir: string;
         readonly keys: readonly string[];
         readonly count: FileCount;
-        readonly msisdns: readonly (readonly [billMonth: string, msisdns: readonly string[]])[];
+        readonly months: readonly string[];
       };
     }
   | { readonly failed: { readonly message: string; readonly code?: InputError["code"] } };
@@ -431,7 +459,7 @@ function inlineParts(input: SpilledInput): PartReader {
     start: (ctx, data) => async () => {
       const spill = new SpillFiles();
       input.spills.push(spill);
-      const target = { spill, ranges: input.ranges, msisdns: input.msisdns[data.kind], columns: [] };
+      const target = { spill, ranges: input.ranges, months: input.months, columns: [] };
       await spillFile(ctx, target, data.kind, data.fileSeq, data.file, { part: data.part });
       spill.flush();
     },
@@ -468,10 +496,10 @@ function workerParts(input: SpilledInput): PartReader {
         for (const entry of message.quarantined) await ctx.quarantine.add(entry);
       });
     } else if ("done" in message) {
-      const { dir, keys, count, msisdns } = message.done;
+      const { dir, keys, count, months } = message.done;
       input.spills.push(new SpillFiles(dir, keys));
       addCounts(countFor(ctx, data.file), { ...count, read: count.read - current.rows });
-      for (const [month, list] of msisdns) for (const m of list) addToSet(input.msisdns[data.kind], month, m);
+      for (const month of months) input.months.add(month);
       current.settle();
     } else {
       const { message: text, code } = message.failed;
@@ -517,28 +545,24 @@ function workerParts(input: SpilledInput): PartReader {
 }
 
 /**
- * Reads the CDR and bill files of the run (`inputBytes` in all) into spill
- * files, split into enough msisdn ranges that each range's input is about
- * `rangeBytes`. Memory holds one chunk of a file at a time. With `split`, a
- * large file is read in two halves at once (where `cuts` says), the second
- * on a worker thread: the second core was idle while this one read.
+ * Reads the CDR and bill files of the run into spill files, by bill month and
+ * msisdn range (subscriberRanges makes them about `rangeBytes` of input each).
+ * Memory holds one chunk of a file at a time. With `split`, a large file is
+ * read in two halves at once (where `cuts` says), the second on a worker
+ * thread: the second core was idle while this one read.
  */
 export async function spillUsage(
   ctx: IngestContext,
-  subscribers: Iterable<string>,
-  inputBytes: number,
-  rangeBytes = RANGE_INPUT_BYTES,
+  ranges: MsisdnRanges,
   split?: SplitReading,
   cuts: FileCuts = findCuts(ctx.inputs, split),
 ): Promise<SpilledInput> {
-  const mine = [...subscribers].filter((m) => inShard(m, ctx.shard)).sort();
-  const ranges = MsisdnRanges.evenly(mine, Math.ceil(inputBytes / ctx.shard.count / rangeBytes));
   removeAbandonedSpills();
   const spill = new SpillFiles();
   const input: SpilledInput = {
     spills: [spill],
     ranges,
-    msisdns: { cdr: new Map(), bill: new Map() },
+    months: new Set(),
     cdrColumns: [],
     billColumns: [],
   };
@@ -549,12 +573,7 @@ export async function spillUsage(
       ["bill", ctx.inputs.bills],
     ];
     for (const [kind, names] of files) {
-      const target = {
-        spill,
-        ranges,
-        msisdns: input.msisdns[kind],
-        columns: input[`${kind}Columns`],
-      };
+      const target = { spill, ranges, months: input.months, columns: input[`${kind}Columns`] };
       for (const [fileSeq, file] of names.entries()) {
         const cut = await cuts.get(file);
         if (!cut) {

@@ -17,7 +17,7 @@ const QUARANTINE_BATCH = 1000;
 async function readPart(data: SpillPartData): Promise<void> {
   const spill = new SpillFiles();
   const counts = new Map<string, FileCount>();
-  const msisdns = new Map<string, Set<string>>();
+  const months = new Set<string>();
   let quarantined: QuarantineEntry[] = [];
   try {
     await spillFile(
@@ -37,7 +37,7 @@ async function readPart(data: SpillPartData): Promise<void> {
         counts,
         onBytes: (file, bytes) => post({ bytes, rows: countFor({ counts }, file).read }),
       },
-      { spill, ranges: new MsisdnRanges(data.rangeStarts), msisdns, columns: [] },
+      { spill, ranges: new MsisdnRanges(data.rangeStarts), months, columns: [] },
       data.kind,
       data.fileSeq,
       data.file,
@@ -50,7 +50,7 @@ async function readPart(data: SpillPartData): Promise<void> {
         dir: spill.dir,
         keys: spill.keys(),
         count: countFor({ counts }, data.file),
-        msisdns: [...msisdns].map(([month, set]) => [month, [...set]] as const),
+        months: [...months],
       },
     });
   } catch (error) {

@@ -229,6 +229,13 @@ export class MsisdnRanges {
     return this.starts.length + 1;
   }
 
+  /** The msisdns of a range: from `first` on (inclusive) and before `end`; a missing bound is open. */
+  bounds(range: number): { readonly first?: string; readonly end?: string } {
+    const first = this.starts[range - 1];
+    const end = this.starts[range];
+    return { ...(first !== undefined && { first }), ...(end !== undefined && { end }) };
+  }
+
   rangeOf(msisdn: string): number {
     let low = 0;
     let high = this.starts.length;

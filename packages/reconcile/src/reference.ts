@@ -1,0 +1,296 @@
+import { join } from "node:path";
+import { inTransaction } from "@billing/db";
+import type { PlanPeriod, Subscription } from "@billing/rating";
+import { readCsv } from "./csv.js";
+import { addTo } from "./group.js";
+import type { IngestContext } from "./ingest.js";
+import { countFor, quarantineRow, readRows } from "./read-rows.js";
+import {
+  checkPlanPeriods,
+  columnIndexes,
+  MSISDN,
+  type Parsed,
+  parseSubscriberRow,
+  parseSubscriptionRow,
+  type Row,
+  rowOf,
+  SUBSCRIBER_COLUMNS,
+  SUBSCRIPTION_COLUMNS,
+} from "./row-parsers.js";
+import { inShard, msisdnHash, type Shard } from "./shard.js";
+import { MsisdnRanges, SpillFiles } from "./spill.js";
+import { type VpmnTable, VpmnTableBuilder } from "./vpmn-table.js";
+
+/*
+ * The reference data (subscribers.csv and subscriptions.csv) is read as the
+ * usage files are: into a spill by msisdn range, then checked, stored and
+ * rated a range at a time. Held whole, it cost some 1.2 MB of peak RSS per
+ * 1,000 subscribers, and a run of 550,000 passed 1 GB.
+ */
+
+/** Most msisdns the sample of subscriberRanges holds: some 10 MB, whatever the number of subscribers. */
+const SAMPLE_MOST = 1 << 17;
+
+/** murmur3's finaliser over msisdnHash: a second hash, not tied to the share an msisdn falls in. */
+function sampleHash(msisdn: string): number {
+  let h = msisdnHash(msisdn);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * `count` msisdn ranges of about equal numbers of this share's subscribers,
+ * from a first reading of subscribers.csv that keeps a sample of them: the
+ * msisdns whose sampleHash is under a bound, halved whenever more than
+ * `sampleMost` are kept. The sample does not depend on the order of the rows,
+ * and up to `sampleMost` subscribers it is all of them.
+ */
+export async function subscriberRanges(
+  ctx: { readonly inputs: { readonly dir: string; readonly subscribers: string }; readonly shard: Shard },
+  count: number,
+  sampleMost = SAMPLE_MOST,
+): Promise<MsisdnRanges> {
+  let bound = 2 ** 32;
+  let kept = new Set<string>();
+  let column = 0;
+  await readCsv({
+    path: join(ctx.inputs.dir, ctx.inputs.subscribers),
+    file: ctx.inputs.subscribers,
+    required: SUBSCRIBER_COLUMNS,
+    onHeader: (header) => {
+      [column] = columnIndexes(header, ["msisdn"]) as [number];
+    },
+    onEntry: ({ fields }) => {
+      const m = fields?.[column];
+      if (m === undefined || !MSISDN.test(m) || !inShard(m, ctx.shard) || sampleHash(m) >= bound) return undefined;
+      kept.add(m);
+      while (kept.size > sampleMost) {
+        bound /= 2;
+        kept = new Set([...kept].filter((k) => sampleHash(k) < bound));
+      }
+      return undefined;
+    },
+  });
+  return MsisdnRanges.evenly([...kept].sort(), count);
+}
+
+const periodsKey = (range: number) => `periods.${range}`;
+const subscriptionsKey = (range: number) => `subscriptions.${range}`;
+
+/** Reads one input file as readRows does, each row parsed: a malformed one quarantined with its reason, a good one handed on. */
+function readParsed<T>(
+  ctx: IngestContext,
+  file: string,
+  columns: readonly string[],
+  parse: (row: Row) => Parsed<T>,
+  onValue: (value: T, entry: { line: number; raw: string }) => Promise<void> | undefined,
+): Promise<number> {
+  return readRows(ctx, file, {
+    columns,
+    onRow: (fields, indexes, entry) => {
+      const row = rowOf(fields, columns, indexes);
+      const result = parse(row);
+      if (!result.ok) return quarantineRow(ctx, file, entry.line, result.reason, entry.raw, row);
+      return onValue(result.value, entry);
+    },
+  });
+}
+
+/**
+ * Reads subscribers.csv and subscriptions.csv into a spill of their own, by
+ * msisdn range: every row is counted, a malformed one quarantined, and every
+ * other spilled as parsed (a plan period with its line and text, for the
+ * check across an msisdn's periods). Another share's rows are counted as
+ * other_shards; its subscriptions go no further, but its plan periods are
+ * spilled too: rating needs its subscribers' VPMN membership, which only
+ * their checked periods give.
+ */
+export async function spillReference(ctx: IngestContext, ranges: MsisdnRanges): Promise<SpillFiles> {
+  const spill = new SpillFiles();
+  try {
+    const periods = countFor(ctx, ctx.inputs.subscribers);
+    await readParsed(ctx, ctx.inputs.subscribers, SUBSCRIBER_COLUMNS, parseSubscriberRow, (p, entry) => {
+      if (!inShard(p.msisdn, ctx.shard)) periods.otherShards += 1;
+      const fields = [p.msisdn, p.accountId, p.planId, p.activeFrom, p.activeTo, p.homeArea, p.vpmnGroup, p.payment];
+      spill.append(periodsKey(ranges.rangeOf(p.msisdn)), `${JSON.stringify([entry.line, entry.raw, ...fields])}\n`);
+      return undefined;
+    });
+    const file = ctx.inputs.subscriptions;
+    if (file) {
+      const subscriptions = countFor(ctx, file);
+      await readParsed(ctx, file, SUBSCRIPTION_COLUMNS, parseSubscriptionRow, (s) => {
+        if (!inShard(s.msisdn, ctx.shard)) subscriptions.otherShards += 1;
+        else {
+          const fields = [s.msisdn, s.productId, s.orderedMs, s.confirmedMs, s.cancelledMs];
+          spill.append(subscriptionsKey(ranges.rangeOf(s.msisdn)), `${JSON.stringify(fields)}\n`);
+        }
+        return undefined;
+      });
+    }
+    spill.flush();
+    return spill;
+  } catch (error) {
+    spill.remove();
+    throw error;
+  }
+}
+
+/** A plan period that breaks a rule across its msisdn's periods (checkPlanPeriods). */
+interface RefusedPeriod {
+  readonly line: number;
+  readonly raw: string;
+  readonly reason: string;
+  readonly msisdn: string;
+}
+
+/** The reference data of one msisdn range, checked (rangeReference). */
+export interface RangeReference {
+  /** This share's subscribers' accepted plan periods, by msisdn, each one's in file order. */
+  readonly periods: ReadonlyMap<string, readonly PlanPeriod[]>;
+  /** The accepted periods of other shares' subscribers ever in a VPMN group. */
+  readonly mates: ReadonlyMap<string, readonly PlanPeriod[]>;
+  /** This share's refused periods. */
+  readonly refused: readonly RefusedPeriod[];
+  /** This share's subscriptions, by msisdn, each one's in file order. */
+  readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
+}
+
+/** The lines of a spill's text, each ending in a line feed. */
+function* spilledRows(text: string): Generator<string> {
+  for (let at = 0; at < text.length; ) {
+    const end = text.indexOf("\n", at);
+    yield text.slice(at, end);
+    at = end + 1;
+  }
+}
+
+/** A range's reference data from the spill (spillReference), its plan periods checked across each msisdn's. */
+export function rangeReference(spill: SpillFiles, range: number, shard: Shard): RangeReference {
+  const rows = new Map<string, { line: number; raw: string; period: PlanPeriod }[]>();
+  for (const text of spilledRows(spill.read(periodsKey(range)).text)) {
+    const [line, raw, msisdn, accountId, planId, activeFrom, activeTo, homeArea, vpmnGroup, payment] = JSON.parse(text);
+    const period = { msisdn, accountId, planId, activeFrom, activeTo, homeArea, vpmnGroup, payment };
+    addTo(rows, msisdn, { line, raw, period });
+  }
+  const periods = new Map<string, PlanPeriod[]>();
+  const mates = new Map<string, PlanPeriod[]>();
+  const refused: RefusedPeriod[] = [];
+  for (const [msisdn, list] of rows) {
+    const reasons = checkPlanPeriods(list.map((r) => r.period));
+    const mine = inShard(msisdn, shard);
+    const accepted: PlanPeriod[] = [];
+    list.forEach((r, i) => {
+      const reason = reasons.get(i);
+      if (reason === undefined) accepted.push(r.period);
+      else if (mine) refused.push({ line: r.line, raw: r.raw, reason, msisdn });
+    });
+    if (accepted.length === 0) continue;
+    if (mine) periods.set(msisdn, accepted);
+    else if (accepted.some((p) => p.vpmnGroup !== null)) mates.set(msisdn, accepted);
+  }
+  const subscriptions = new Map<string, Subscription[]>();
+  for (const text of spilledRows(spill.read(subscriptionsKey(range)).text)) {
+    const [msisdn, productId, orderedMs, confirmedMs, cancelledMs] = JSON.parse(text);
+    addTo(subscriptions, msisdn, { msisdn, productId, orderedMs, confirmedMs, cancelledMs });
+  }
+  return { periods, mates, refused, subscriptions };
+}
+
+/**
+ * Checks the reference data range by range: quarantines this share's
+ * refused plan periods, stores what it keeps (its own subscribers' periods
+ * and subscriptions, and other shares' VPMN members' periods: replay of its
+ * subscribers needs their group mates), and returns every subscriber's VPMN
+ * spans, which rating needs whole. On a server the run does this while it
+ * reads the usage files: the server works while the run reads.
+ */
+export async function storeReference(ctx: IngestContext, spill: SpillFiles, ranges: MsisdnRanges): Promise<VpmnTable> {
+  const vpmn = new VpmnTableBuilder();
+  for (let range = 0; range < ranges.count; range++) {
+    const reference = rangeReference(spill, range, ctx.shard);
+    for (const r of reference.refused)
+      await quarantineRow(ctx, ctx.inputs.subscribers, r.line, r.reason, r.raw, { msisdn: r.msisdn });
+    const kept = new Map([...reference.periods, ...reference.mates]);
+    await storeReferenceData(ctx, kept, reference.subscriptions);
+    vpmn.add(kept);
+  }
+  return vpmn.build();
+}
+
+const UPSERT_ROWS = 10_000;
+
+/**
+ * Inserts or updates reference rows (objects keyed by column), many to one
+ * statement through json_populate_recordset: a statement of 1,000 rows'
+ * parameters each took the server longer to parse and plan than to store them.
+ */
+async function upsertRows(
+  ctx: IngestContext,
+  table: "subscriber_periods" | "subscriptions",
+  rows: readonly Record<string, string | null>[],
+  key: readonly string[],
+  update: readonly string[],
+): Promise<void> {
+  // One statement may not update a row twice: of rows repeating a key, the last stands, as it did row by row.
+  const unique = [...new Map(rows.map((r) => [key.map((c) => r[c]).join("\t"), r])).values()];
+  const columns = Object.keys(unique[0] ?? {}).join(", ");
+  const set = update.map((c) => `${c} = excluded.${c}`).join(", ");
+  // A night's rows are mostly those stored the night before: an unchanged one is left as it is, not written again.
+  const changed = `(${update.map((c) => `${table}.${c}`).join(", ")}) IS DISTINCT FROM (${update.map((c) => `excluded.${c}`).join(", ")})`;
+  for (let i = 0; i < unique.length; i += UPSERT_ROWS) {
+    await inTransaction(ctx.database, (session) =>
+      session.query(
+        `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::${table}, $1::json)
+         ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set} WHERE ${changed}`,
+        [JSON.stringify(unique.slice(i, i + UPSERT_ROWS))],
+      ),
+    );
+  }
+}
+
+/**
+ * Stores the accepted plan periods and the subscriptions (replay and the
+ * bill query read them; a run reads them from its spill).
+ */
+async function storeReferenceData(
+  ctx: IngestContext,
+  periods: ReadonlyMap<string, readonly PlanPeriod[]>,
+  subscriptions: ReadonlyMap<string, readonly Subscription[]>,
+): Promise<void> {
+  const rows = [...periods.values()].flat().map((p) => ({
+    msisdn: p.msisdn,
+    account_id: p.accountId,
+    plan_id: p.planId,
+    active_from: p.activeFrom,
+    active_to: p.activeTo,
+    home_area: p.homeArea,
+    vpmn_group: p.vpmnGroup,
+    payment: p.payment,
+  }));
+  await upsertRows(
+    ctx,
+    "subscriber_periods",
+    rows,
+    ["msisdn", "active_from"],
+    ["account_id", "plan_id", "active_to", "home_area", "vpmn_group", "payment"],
+  );
+  const t = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  // By msisdn, each one's in file order: of rows repeating a key, the last in the file still stands.
+  await upsertRows(
+    ctx,
+    "subscriptions",
+    [...subscriptions.values()].flat().map((s) => ({
+      msisdn: s.msisdn,
+      product_id: s.productId,
+      ordered_at: t(s.orderedMs),
+      confirmed_at: t(s.confirmedMs),
+      cancelled_at: t(s.cancelledMs),
+    })),
+    ["msisdn", "product_id", "ordered_at"],
+    ["confirmed_at", "cancelled_at"],
+  );
+}
