@@ -26,13 +26,15 @@ export interface ReconcileArgs {
 
 /**
  * How far V8 lets the old generation grow past what a full collection left
- * live, in percent. Every subscriber's plan periods and subscriptions stay
- * live all run, and with V8's own factor (about 1.5 under our heap bound) the
- * main thread marked them some 30 times in a 2M-CDR run. At 100 it marks them
- * about 20 times: on a server 1 s less CPU for 40-60 MB more peak RSS
- * (130,000 subscribers: 810 MB against 748), on PGlite 1.2 s less for no
- * clear change in a peak that varies by ±40 MB (130,000 subscribers: 821 MB).
- * At 300 a server run of 100,000 subscribers peaked past 1 GB.
+ * live, in percent. Chosen when every subscriber's plan periods and
+ * subscriptions stayed live all run: with V8's own factor (about 1.5 under
+ * our heap bound) the main thread marked them some 30 times in a 2M-CDR run,
+ * at 100 some 20 (1 s less CPU on a server). At 300 a server run of 100,000
+ * subscribers peaked past 1 GB. Now that the reference data is held a range
+ * at a time, the difference is smaller and mixed: 2M CDRs, three pairs,
+ * 16.5-19.7 s of CPU at 100 against 18.3-20.7 s without, the same peak;
+ * 400,000 subscribers, one pair, 468 MB and 35.9 s at 100 against 440 MB
+ * and 34.6 s without.
  */
 const HEAP_GROWING_PERCENT = 100;
 
