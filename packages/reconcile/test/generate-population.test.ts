@@ -9,7 +9,13 @@ import {
   SPECIAL_NUMBERS,
   UNKNOWN_PREFIXES,
 } from "../src/generate/catalogue.js";
-import { blocksFor, generatePopulation, MAX_SUBSCRIBERS } from "../src/generate/population.js";
+import {
+  blocksFor,
+  generatePopulation,
+  MAX_SUBSCRIBERS,
+  subscriberOf,
+  subscriberText,
+} from "../src/generate/population.js";
 import { seededRandom } from "../src/generate/random.js";
 
 const months = [parseMonth("2026-09") as NonNullable<ReturnType<typeof parseMonth>>];
@@ -42,7 +48,7 @@ describe("generated populations beyond one block of numbers", () => {
 
   it("numbers subscribers past the first block uniquely, each in its area and in the tariffs' number plan", () => {
     const count = BLOCK + 20_000;
-    const population = generatePopulation(seededRandom(3), count, months);
+    const population = [...generatePopulation(seededRandom(3), count, months)];
     const msisdns = population.map((s) => s.msisdn);
     expect(new Set(msisdns).size).toBe(count);
     const parsed = parseCatalogue(generatedCatalogue(blocksFor(count)));
@@ -54,8 +60,18 @@ describe("generated populations beyond one block of numbers", () => {
     }
   });
 
+  it("holds each subscriber as compact text that reads back as the same subscriber", () => {
+    const twoMonths = [parseMonth("2026-08"), parseMonth("2026-09")] as NonNullable<ReturnType<typeof parseMonth>>[];
+    const population = [...generatePopulation(seededRandom(5), 2_000, twoMonths)];
+    // Of every kind: a plan change, a VPMN group, prepaid, several subscriptions.
+    expect(population.some((s) => s.periods.length > 1)).toBe(true);
+    expect(population.some((s) => s.periods[0]?.vpmnGroup !== null)).toBe(true);
+    expect(population.some((s) => s.subscriptions.length > 1)).toBe(true);
+    for (const s of population) expect(subscriberOf(subscriberText(s))).toEqual(s);
+  });
+
   it("numbers a population of one block as it always did", () => {
-    const population = generatePopulation(seededRandom(3), 30, months);
+    const population = [...generatePopulation(seededRandom(3), 30, months)];
     expect(population.slice(0, 3).map((s) => s.msisdn)).toEqual(["13500100000", "13507550000", "13605740000"]);
     expect(population[13]?.msisdn).toBe("13500100001");
   });

@@ -25,11 +25,14 @@ const PRODUCTS = ["RING5", "NEWS3", "GAME10", "CLOUD2"] as const;
  * plan at a month's start; VPMN groups, prepaid and postpaid; value-added
  * orders confirmed in time, late, never, and cancelled.
  */
-export function generatePopulation(random: Random, count: number, months: readonly MonthSpan[]): GeneratedSubscriber[] {
+export function* generatePopulation(
+  random: Random,
+  count: number,
+  months: readonly MonthSpan[],
+): Generator<GeneratedSubscriber> {
   if (count > MAX_SUBSCRIBERS) throw new RangeError(`at most ${MAX_SUBSCRIBERS} subscribers can be generated`);
   const first = months[0] as MonthSpan;
   const last = months[months.length - 1] as MonthSpan;
-  const subscribers: GeneratedSubscriber[] = [];
   for (let i = 0; i < count; i++) {
     const inBlock = i % PER_BLOCK;
     const prefix = PREFIXES[inBlock % PREFIXES.length] as string;
@@ -62,9 +65,52 @@ export function generatePopulation(random: Random, count: number, months: readon
     } else {
       periods = [{ ...base, planId: plan, activeFrom: "2024-01-01", activeTo: null }];
     }
-    subscribers.push({ msisdn, homeArea, periods, subscriptions: generateSubscriptions(random, msisdn, first, last) });
+    yield { msisdn, homeArea, periods, subscriptions: generateSubscriptions(random, msisdn, first, last) };
   }
-  return subscribers;
+}
+
+/**
+ * A generated subscriber as compact text (subscriberOf reads it back): its
+ * periods share all but their plan and dates, its subscriptions their msisdn.
+ */
+export function subscriberText(s: GeneratedSubscriber): string {
+  const p = s.periods[0] as PlanPeriod;
+  return JSON.stringify([
+    s.msisdn,
+    s.homeArea,
+    p.accountId,
+    p.vpmnGroup,
+    p.payment,
+    s.periods.map((q) => [q.planId, q.activeFrom, q.activeTo]),
+    s.subscriptions.map((x) => [x.productId, x.orderedMs, x.confirmedMs, x.cancelledMs]),
+  ]);
+}
+
+export function subscriberOf(text: string): GeneratedSubscriber {
+  const [msisdn, homeArea, accountId, vpmnGroup, payment, periods, subscriptions] = JSON.parse(text);
+  return {
+    msisdn,
+    homeArea,
+    periods: periods.map(([planId, activeFrom, activeTo]: [string, string, string | null]) => ({
+      msisdn,
+      accountId,
+      homeArea,
+      vpmnGroup,
+      payment,
+      planId,
+      activeFrom,
+      activeTo,
+    })),
+    subscriptions: subscriptions.map(
+      ([productId, orderedMs, confirmedMs, cancelledMs]: [string, number, number | null, number | null]) => ({
+        msisdn,
+        productId,
+        orderedMs,
+        confirmedMs,
+        cancelledMs,
+      }),
+    ),
+  };
 }
 
 function generateSubscriptions(random: Random, msisdn: string, first: MonthSpan, last: MonthSpan): Subscription[] {
