@@ -115,8 +115,10 @@ export async function spillReference(ctx: IngestContext, ranges: MsisdnRanges): 
     const periods = countFor(ctx, ctx.inputs.subscribers);
     await readParsed(ctx, ctx.inputs.subscribers, SUBSCRIBER_COLUMNS, parseSubscriberRow, (p, entry) => {
       if (!inShard(p.msisdn, ctx.shard)) periods.otherShards += 1;
-      const fields = [p.msisdn, p.accountId, p.planId, p.activeFrom, p.activeTo, p.homeArea, p.vpmnGroup, p.payment];
-      spill.append(periodsKey(ranges.rangeOf(p.msisdn)), `${JSON.stringify([entry.line, entry.raw, ...fields])}\n`);
+      // The msisdn first: rangeReference finds it without parsing the line (spilledMsisdnOf).
+      const fields = [p.accountId, p.planId, p.activeFrom, p.activeTo, p.homeArea, p.vpmnGroup, p.payment];
+      const line = JSON.stringify([p.msisdn, entry.line, entry.raw, ...fields]);
+      spill.append(periodsKey(ranges.rangeOf(p.msisdn)), `${line}\n`);
       return undefined;
     });
     const file = ctx.inputs.subscriptions;
@@ -168,11 +170,19 @@ function* spilledRows(text: string): Generator<string> {
   }
 }
 
-/** A range's reference data from the spill (spillReference), its plan periods checked across each msisdn's. */
-export function rangeReference(spill: SpillFiles, range: number, shard: Shard): RangeReference {
+/** The msisdn of a spilled plan period's line: the first string of its JSON array, `["1…",`. */
+const spilledMsisdnOf = (text: string) => text.slice(2, text.indexOf('"', 2));
+
+/**
+ * A range's reference data from the spill (spillReference), its plan
+ * periods checked across each msisdn's. Without `withMates`, other shares' plan
+ * periods are passed over unparsed: rating needs only this share's.
+ */
+export function rangeReference(spill: SpillFiles, range: number, shard: Shard, withMates: boolean): RangeReference {
   const rows = new Map<string, { line: number; raw: string; period: PlanPeriod }[]>();
   for (const text of spilledRows(spill.read(periodsKey(range)).text)) {
-    const [line, raw, msisdn, accountId, planId, activeFrom, activeTo, homeArea, vpmnGroup, payment] = JSON.parse(text);
+    if (!withMates && !inShard(spilledMsisdnOf(text), shard)) continue;
+    const [msisdn, line, raw, accountId, planId, activeFrom, activeTo, homeArea, vpmnGroup, payment] = JSON.parse(text);
     const period = { msisdn, accountId, planId, activeFrom, activeTo, homeArea, vpmnGroup, payment };
     addTo(rows, msisdn, { line, raw, period });
   }
@@ -211,7 +221,7 @@ export function rangeReference(spill: SpillFiles, range: number, shard: Shard): 
 export async function storeReference(ctx: IngestContext, spill: SpillFiles, ranges: MsisdnRanges): Promise<VpmnTable> {
   const vpmn = new VpmnTableBuilder();
   for (let range = 0; range < ranges.count; range++) {
-    const reference = rangeReference(spill, range, ctx.shard);
+    const reference = rangeReference(spill, range, ctx.shard, true);
     for (const r of reference.refused)
       await quarantineRow(ctx, ctx.inputs.subscribers, r.line, r.reason, r.raw, { msisdn: r.msisdn });
     const kept = new Map([...reference.periods, ...reference.mates]);

@@ -137,7 +137,7 @@ async function reconcileMonths(
     for (let range = 0; range < spilled.ranges.count; range++, turn++) {
       while (pending.length > 0 && (pending[0] as (typeof pending)[number]).turn + raters.lanes < turn) await settle();
       // A range's scope is found when its turn comes, while the lanes rate the ranges before it.
-      const data = rangeReference(reference, range, ctx.shard);
+      const data = rangeReference(reference, range, ctx.shard, false);
       const billed = spilledMsisdns(spilled.spills, "bill", month, range);
       const delivered = spilledMsisdns(spilled.spills, "cdr", month, range);
       for (const msisdn of billed) delivered.add(msisdn);
