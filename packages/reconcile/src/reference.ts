@@ -18,7 +18,7 @@ import {
   SUBSCRIPTION_COLUMNS,
 } from "./row-parsers.js";
 import { inShard, msisdnHash, type Shard } from "./shard.js";
-import { MsisdnRanges, SpillFiles } from "./spill.js";
+import { MsisdnRanges, SpillFiles, spilledTextLines } from "./spill.js";
 import { type VpmnTable, VpmnTableBuilder } from "./vpmn-table.js";
 
 /*
@@ -161,15 +161,6 @@ export interface RangeReference {
   readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
 }
 
-/** The lines of a spill's text, each ending in a line feed. */
-function* spilledRows(text: string): Generator<string> {
-  for (let at = 0; at < text.length; ) {
-    const end = text.indexOf("\n", at);
-    yield text.slice(at, end);
-    at = end + 1;
-  }
-}
-
 /** The msisdn of a spilled plan period's line: the first string of its JSON array, `["1…",`. */
 const spilledMsisdnOf = (text: string) => text.slice(2, text.indexOf('"', 2));
 
@@ -180,7 +171,7 @@ const spilledMsisdnOf = (text: string) => text.slice(2, text.indexOf('"', 2));
  */
 export function rangeReference(spill: SpillFiles, range: number, shard: Shard, withMates: boolean): RangeReference {
   const rows = new Map<string, { line: number; raw: string; period: PlanPeriod }[]>();
-  for (const text of spilledRows(spill.read(periodsKey(range)).text)) {
+  for (const text of spilledTextLines(spill.read(periodsKey(range)).text)) {
     if (!withMates && !inShard(spilledMsisdnOf(text), shard)) continue;
     const [msisdn, line, raw, accountId, planId, activeFrom, activeTo, homeArea, vpmnGroup, payment] = JSON.parse(text);
     const period = { msisdn, accountId, planId, activeFrom, activeTo, homeArea, vpmnGroup, payment };
@@ -203,7 +194,7 @@ export function rangeReference(spill: SpillFiles, range: number, shard: Shard, w
     else if (accepted.some((p) => p.vpmnGroup !== null)) mates.set(msisdn, accepted);
   }
   const subscriptions = new Map<string, Subscription[]>();
-  for (const text of spilledRows(spill.read(subscriptionsKey(range)).text)) {
+  for (const text of spilledTextLines(spill.read(subscriptionsKey(range)).text)) {
     const [msisdn, productId, orderedMs, confirmedMs, cancelledMs] = JSON.parse(text);
     addTo(subscriptions, msisdn, { msisdn, productId, orderedMs, confirmedMs, cancelledMs });
   }

@@ -24,7 +24,7 @@ import {
   spillUsage,
 } from "./spill-usage.js";
 import { buildSummary, RunTotals, type Summary } from "./summary.js";
-import { directoryOfTable, VpmnTableBuilder } from "./vpmn-table.js";
+import { directoryOfTable } from "./vpmn-table.js";
 
 export interface ReconcileOptions {
   readonly inDir: string;
@@ -240,13 +240,13 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       lap("input_digests");
       const [spilling, storing] = await Promise.allSettled([
         spillUsage(ingest, ranges, options.splitReading, cuts),
-        alongside ? store() : storedFirst,
+        storedFirst ?? store(),
       ]);
       if (spilling.status === "rejected") throw spilling.reason;
       const spilled = spilling.value;
       try {
         if (storing.status === "rejected") throw storing.reason;
-        const vpmn = storing.value ?? new VpmnTableBuilder().build();
+        const vpmn = storing.value;
         // Rating reads what was quarantined; the rows of the last batch must be there too.
         await quarantine.flush();
         lap("read_usage");

@@ -19,7 +19,14 @@ import {
   spansOfRow,
 } from "./row-parsers.js";
 import { inShard } from "./shard.js";
-import { FIELD_LENGTHS, type MsisdnRanges, removeAbandonedSpills, type SpilledText, SpillFiles } from "./spill.js";
+import {
+  FIELD_LENGTHS,
+  type MsisdnRanges,
+  removeAbandonedSpills,
+  type SpilledText,
+  SpillFiles,
+  spilledTextLines,
+} from "./spill.js";
 
 /**
  * Spilled lines, one per row: `msisdn TAB file index TAB line TAB row`, the
@@ -65,14 +72,7 @@ export function spilledMsisdns(
 ): Set<string> {
   const msisdns = new Set<string>();
   const key = msisdnsKey(kind, billMonth, range);
-  for (const spill of spills) {
-    const { text } = spill.read(key);
-    for (let at = 0; at < text.length; ) {
-      const end = text.indexOf("\n", at);
-      msisdns.add(text.slice(at, end));
-      at = end + 1;
-    }
-  }
+  for (const spill of spills) for (const msisdn of spilledTextLines(spill.read(key).text)) msisdns.add(msisdn);
   return msisdns;
 }
 

@@ -16,6 +16,15 @@ export interface SpilledText {
   readonly latin1: boolean;
 }
 
+/** The lines of a spill's text, each ending in a line feed (SpillFiles.append), without it. */
+export function* spilledTextLines(text: string): Generator<string> {
+  for (let at = 0; at < text.length; ) {
+    const end = text.indexOf("\n", at);
+    yield text.slice(at, end);
+    at = end + 1;
+  }
+}
+
 /** Bytes of input an msisdn range holds: read into memory whole when its turn comes (about 4× that as objects). */
 export const RANGE_INPUT_BYTES = 8 << 20;
 /** A key's buffer, until a folder's keys together would pass BUFFERS_BYTES; then all are halved, down to MIN_BUFFER_BYTES. */
@@ -163,9 +172,10 @@ export class SpillFiles {
    * each, a night of 250 ranges would buffer 256 MB in each reader.
    */
   private shrinkForOneMore(): void {
-    if ((this.open.size + 1) * this.bufferBytes <= BUFFERS_BYTES || this.bufferBytes <= MIN_BUFFER_BYTES) return;
+    const before = this.bufferBytes;
     while ((this.open.size + 1) * this.bufferBytes > BUFFERS_BYTES && this.bufferBytes > MIN_BUFFER_BYTES)
       this.bufferBytes /= 2;
+    if (this.bufferBytes === before) return;
     for (const file of this.open.values()) {
       if (file.bytes.length <= this.bufferBytes) continue;
       this.write(file);
