@@ -144,7 +144,8 @@ export class SpillFiles {
       at = form;
       into[at++] = 0x52; // R
     }
-    at += bytes.copy(into, at, start, end);
+    // A loop, not bytes.copy: Node's copy makes a view of every row's bytes, a third of a gigabyte of garbage in a 2M-CDR run.
+    for (let i = start; i < end; i++) into[at++] = bytes[i] as number;
     into[at++] = 0x0a;
     file.used = at;
   }
