@@ -1,16 +1,22 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 
 /** The built `billing` command (`pnpm build` first). */
 export const BILLING_CLI = fileURLToPath(new URL("../../../packages/cli/dist/main.js", import.meta.url));
 
+/** The node flags of the command's shebang (`#!/usr/bin/env -S node --flag …`): its heap sizes. */
+const SHEBANG_FLAGS = (readFileSync(BILLING_CLI, "utf8").split("\n")[0] ?? "")
+  .split(" ")
+  .filter((w) => w.startsWith("--"));
+
 /**
- * Runs `billing` to completion with the heap bound of its shebang, on the
+ * Runs `billing` to completion with the flags of its shebang, on the
  * embedded database unless `env` names a server; throws with its stderr when it fails.
  */
 export function runBilling(args: readonly string[], env: NodeJS.ProcessEnv = {}): void {
-  const result = spawnSync(process.execPath, ["--max-old-space-size=768", BILLING_CLI, ...args], {
+  const result = spawnSync(process.execPath, [...SHEBANG_FLAGS, BILLING_CLI, ...args], {
     env: { ...process.env, DATABASE_URL: "", ...env },
     encoding: "utf8",
   });
