@@ -1,8 +1,8 @@
 /**
  * End-to-end reconciliation on generated data, on embedded PGlite and on the
  * PostgreSQL server: CDRs per second, peak RSS, and the ratio to a baseline
- * measured in the same run that only reads the CDR files and splits them into
- * fields. Usage:
+ * measured in the same run, just before each database's, that only reads the
+ * CDR files and splits them into fields. Usage:
  *   node scripts/dist/bench-reconcile.js [subscribers=50000] [records-per-subscriber=40] [pglite|postgres|both]
  * Needs `pnpm build`; the server is DATABASE_ADMIN_URL or postgres://postgres@127.0.0.1:5432/postgres.
  */
@@ -97,19 +97,24 @@ async function storeFloor(url: string): Promise<void> {
 }
 
 try {
-  let start = process.hrtime.bigint();
+  const start = process.hrtime.bigint();
   generateInput(input, subscribers, perSubscriber);
   console.log(`bench-reconcile: generated ${subscribers} subscribers in ${seconds(start).toFixed(1)} s`);
-  start = process.hrtime.bigint();
-  const rows = await readAndSplit();
-  const baseline = seconds(start);
-  console.log(
-    `  baseline (read and split the CDR files): ${fmt(rows)} rows, ${fmt(rows / baseline)} rows/s (${baseline.toFixed(2)} s)`,
-  );
-  const report = (kind: string, r: Measured) =>
+  // The machines here run others' work too, and how fast they go drifts by a third within minutes:
+  // each database run is set against a baseline measured just before it.
+  const baseline = async (): Promise<number> => {
+    const at = process.hrtime.bigint();
+    const rows = await readAndSplit();
+    const elapsed = seconds(at);
+    console.log(
+      `  baseline (read and split the CDR files): ${fmt(rows)} rows, ${fmt(rows / elapsed)} rows/s (${elapsed.toFixed(2)} s)`,
+    );
+    return elapsed;
+  };
+  const report = (kind: string, r: Measured, against: number) =>
     console.log(
       `  ${kind}: ${fmt(r.read / r.seconds)} CDRs/s end to end (${r.seconds.toFixed(1)} s), ` +
-        `${(r.seconds / baseline).toFixed(1)}× the baseline's time, peak RSS ${fmt(r.rssMb)} MB\n` +
+        `${(r.seconds / against).toFixed(1)}× the baseline's time, peak RSS ${fmt(r.rssMb)} MB\n` +
         `    phases (s): ${Object.entries(r.phases)
           .map(([p, ms]) => `${p} ${(ms / 1000).toFixed(1)}`)
           .join(", ")}\n` +
@@ -118,10 +123,14 @@ try {
     );
   // A new data folder: PGlite's initdb, once per folder, is in the run, and at some 750-850 MB it sets the
   // peak of runs up to a few hundred thousand subscribers (2M CDRs on an existing folder: 464 MB).
-  if (which !== "postgres") report("embedded PGlite (new data folder)", reconcileOn("pglite", null));
+  if (which !== "postgres") {
+    const against = await baseline();
+    report("embedded PGlite (new data folder)", reconcileOn("pglite", null), against);
+  }
   if (which !== "pglite") {
+    const against = await baseline();
     await withServerDatabase(adminUrl, `bench_reconcile_${process.pid}`, async (url, backend) => {
-      report("PostgreSQL server", reconcileOn("postgres", url, backend));
+      report("PostgreSQL server", reconcileOn("postgres", url, backend), against);
       await storeFloor(url);
     });
   }
