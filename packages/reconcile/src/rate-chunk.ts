@@ -34,7 +34,6 @@ import {
   type StoredRecord,
   usageFromStored,
 } from "./stored-usage.js";
-import { directoryOfTable, vpmnTable } from "./vpmn-table.js";
 
 /**
  * What rating a chunk needs besides the chunk: the same for every chunk of a
@@ -103,11 +102,6 @@ export interface ChunkOutput {
   readonly repeated: RepeatedId[];
   /** Delivered rows that are malformed (bill rows, then CDRs), to quarantine. */
   readonly malformed: QuarantineEntry[];
-}
-
-/** Directory of VPMN membership from every subscriber's periods. */
-export function directoryOf(periods: ReadonlyMap<string, readonly PlanPeriod[]>): Directory {
-  return directoryOfTable(vpmnTable(periods));
 }
 
 /** Exact cents of a stored numeric(14,2) string. */

@@ -12,8 +12,6 @@ import type { ChunkInput, ChunkOutput, ChunkRatingContext } from "./rate-chunk.j
 import type { RangeReference } from "./reference.js";
 import { inShard, type Shard } from "./shard.js";
 
-export { centsOf, directoryOf } from "./rate-chunk.js";
-
 export interface MonthContext extends ChunkRatingContext {
   readonly database: BillingDatabase;
   readonly catalogueDigest: string;

@@ -24,8 +24,9 @@ import {
   planCredits,
   type RefundKey,
 } from "./ledger.js";
-import { centsOf, directoryOf } from "./reconcile-months.js";
+import { centsOf } from "./rate-chunk.js";
 import { byItemThenOccurrence, parseStoredBill, parseStoredRecords, usageFromStored } from "./stored-usage.js";
+import { directoryOf } from "./vpmn-table.js";
 
 /** Why a replay cannot be made: a clear one-line reason, exit 1 (cli.md). */
 export class ReplayError extends Error {

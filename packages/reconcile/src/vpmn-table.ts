@@ -76,6 +76,11 @@ export function vpmnTable(periods: ReadonlyMap<string, readonly PlanPeriod[]>): 
   return new VpmnTableBuilder().add(periods).build();
 }
 
+/** Directory of VPMN membership from every subscriber's periods. */
+export function directoryOf(periods: ReadonlyMap<string, readonly PlanPeriod[]>): Directory {
+  return directoryOfTable(vpmnTable(periods));
+}
+
 /** Who is in which VPMN group on a day, looked up in a table (binary search by msisdn, then its spans in order). */
 export function directoryOfTable(table: VpmnTable): Directory {
   const { msisdns, firstSpan, from, to, group, groups } = table;

@@ -11,7 +11,6 @@ import {
 import { DISCREPANCY_CLASSES } from "../diff.js";
 import { addToSet } from "../group.js";
 import { CsvOutput } from "../outputs.js";
-import { directoryOf } from "../reconcile-months.js";
 import {
   BILL_COLUMNS,
   CDR_COLUMNS,
@@ -20,6 +19,7 @@ import {
   subscriberFields,
   subscriptionFields,
 } from "../row-parsers.js";
+import { directoryOf } from "../vpmn-table.js";
 import { bossBill, type InjectedError } from "./bill.js";
 import { generatedCatalogue } from "./catalogue.js";
 import { blocksFor, generatePopulation, subscriberOf, subscriberText } from "./population.js";
