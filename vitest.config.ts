@@ -7,15 +7,19 @@ export default defineConfig({
   resolve: {
     alias: {
       "@billing/rating": src("rating"),
+      "@billing/formats": src("formats"),
+      "@billing/reconciliation": src("reconciliation"),
+      "@billing/ingest": src("ingest"),
       "@billing/db/testing": fileURLToPath(new URL("./packages/db/src/testing.ts", import.meta.url)),
       "@billing/db": src("db"),
-      "@billing/reconcile": src("reconcile"),
+      "@billing/nightly": src("nightly"),
       "@billing/bill-query": src("bill-query"),
+      "@billing/generate": fileURLToPath(new URL("./tools/generate/src/index.ts", import.meta.url)),
     },
   },
   test: {
     reporters: ["default", "./scripts/vitest-closing-line.ts"],
-    include: ["packages/*/test/**/*.test.ts", "scripts/test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "tools/*/test/**/*.test.ts", "scripts/test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

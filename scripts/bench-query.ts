@@ -136,7 +136,9 @@ const cdrs = await fill();
 console.log(`  database ${name}: ${fmt(cdrs)} CDRs over ${months.at(-1)} … ${months[0]}`);
 const database = await openDatabase({ kind: "postgres", url });
 const hash = await hashPassword("123456");
-const targets = await pickTargets(database.pool as pg.Pool);
+// The bare reads go straight to the server, beside the service's own pool.
+const bareSqlPool = new pg.Pool({ connectionString: url, max: 8 });
+const targets = await pickTargets(bareSqlPool);
 await database.db
   .insertInto("service_credentials")
   .values(targets.map((t) => ({ msisdn: t.msisdn, password_hash: hash })))
@@ -183,7 +185,7 @@ try {
       `p99 ${percentile(firstPage, 99).toFixed(1)} ms`,
   );
 
-  const bare = await bareSql(database.pool as pg.Pool, barePages);
+  const bare = await bareSql(bareSqlPool, barePages);
   console.log(
     `  baseline, bare read of the page's subscriber-month: ${fmt(bare.rps)} requests/s, p50 ${bare.p50.toFixed(2)} ms, p99 ${bare.p99.toFixed(2)} ms`,
   );
@@ -225,4 +227,5 @@ try {
 } finally {
   child.kill("SIGTERM");
   await database.close();
+  await bareSqlPool.end();
 }

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase } from "@billing/db";
-import { computeReplay, loadReplayInputs } from "@billing/reconcile";
+import { loadReplayInputs, openDatabase } from "@billing/db";
+import { computeReplay } from "@billing/reconciliation";
 import { generateInput, runBilling } from "./lib/billing.js";
 import { fmt, percentile, seconds } from "./lib/measure.js";
 

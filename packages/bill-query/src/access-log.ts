@@ -1,14 +1,6 @@
-import type { BillingDatabase } from "@billing/db";
+import { type AccessEntry, appendAccess, type BillingDatabase } from "@billing/db";
 
-export interface AccessEntry {
-  readonly atMs: number;
-  readonly msisdn: string;
-  readonly billMonth: string | null;
-  readonly action: "months" | "summary" | "records" | "csv" | "sign_in" | "sign_in_failed" | "sign_out";
-  readonly kioskId: string | null;
-  readonly sessionId: string | null;
-  readonly clientAddress: string | null;
-}
+export type { AccessEntry };
 
 /**
  * The access log, written before the answer is sent: a read that is not
@@ -28,20 +20,7 @@ export function accessLogWriter(database: BillingDatabase) {
       queued = [];
       waiters = [];
       try {
-        await database.db
-          .insertInto("access_log")
-          .values(
-            batch.map((e) => ({
-              at: new Date(e.atMs),
-              msisdn: e.msisdn,
-              bill_month: e.billMonth,
-              action: e.action,
-              kiosk_id: e.kioskId,
-              session_id: e.sessionId,
-              client_address: e.clientAddress,
-            })),
-          )
-          .execute();
+        await appendAccess(database, batch);
         for (const w of settle) w.resolve();
       } catch (error) {
         for (const w of settle) w.reject(error);

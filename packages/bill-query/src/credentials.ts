@@ -1,5 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { BillingDatabase } from "@billing/db";
+import {
+  type BillingDatabase,
+  hasPlanPeriod,
+  kioskKeyHash,
+  passwordHashOf,
+  storeKiosk,
+  storePasswordHash,
+} from "@billing/db";
 import { hashPassword, SERVICE_PASSWORD } from "./passwords.js";
 
 export class CredentialError extends Error {
@@ -13,15 +20,7 @@ export class CredentialError extends Error {
 }
 
 /** Whether any plan period is stored for the msisdn: only subscribers get a password or a code. */
-export async function isSubscriber(database: BillingDatabase, msisdn: string): Promise<boolean> {
-  const row = await database.db
-    .selectFrom("subscriber_periods")
-    .select("msisdn")
-    .where("msisdn", "=", msisdn)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
+export const isSubscriber = hasPlanPeriod;
 
 /** Sets (or replaces) a subscriber's service password, stored only as a salted scrypt hash. */
 export async function setServicePassword(database: BillingDatabase, msisdn: string, password: string): Promise<void> {
@@ -29,21 +28,10 @@ export async function setServicePassword(database: BillingDatabase, msisdn: stri
   if (!(await isSubscriber(database, msisdn)))
     throw new CredentialError("unknown_msisdn", `unknown msisdn ${msisdn}: no plan period is stored for it`);
   const passwordHash = await hashPassword(password);
-  await database.db
-    .insertInto("service_credentials")
-    .values({ msisdn, password_hash: passwordHash })
-    .onConflict((oc) => oc.column("msisdn").doUpdateSet({ password_hash: passwordHash, updated_at: new Date() }))
-    .execute();
+  await storePasswordHash(database, msisdn, passwordHash);
 }
 
-export async function storedPasswordHash(database: BillingDatabase, msisdn: string): Promise<string | null> {
-  const row = await database.db
-    .selectFrom("service_credentials")
-    .select("password_hash")
-    .where("msisdn", "=", msisdn)
-    .executeTakeFirst();
-  return row?.password_hash ?? null;
-}
+export const storedPasswordHash = passwordHashOf;
 
 // A kiosk key is 256 random bits: a fast hash keeps it safe at rest, and the
 // service checks it on every request, where a slow hash would cost 50 ms.
@@ -57,11 +45,7 @@ export async function registerKiosk(database: BillingDatabase, kioskId: string, 
     throw new CredentialError("invalid_kiosk_id", "a kiosk id is 1 to 32 letters, digits, '-' or '_'");
   const key = randomBytes(32).toString("base64url");
   const keyHash = keyDigest(key);
-  await database.db
-    .insertInto("kiosks")
-    .values({ kiosk_id: kioskId, key_hash: keyHash, name })
-    .onConflict((oc) => oc.column("kiosk_id").doUpdateSet({ key_hash: keyHash, name }))
-    .execute();
+  await storeKiosk(database, kioskId, keyHash, name);
   return key;
 }
 
@@ -71,10 +55,8 @@ export function kioskVerifier(database: BillingDatabase, now: () => number, reme
   return async (kioskId: string, key: string): Promise<boolean> => {
     let entry = known.get(kioskId);
     if (!entry || now() - entry.atMs > rememberMs) {
-      const row = KIOSK_ID.test(kioskId)
-        ? await database.db.selectFrom("kiosks").select("key_hash").where("kiosk_id", "=", kioskId).executeTakeFirst()
-        : undefined;
-      entry = { digest: row?.key_hash ?? null, atMs: now() };
+      const digest = KIOSK_ID.test(kioskId) ? await kioskKeyHash(database, kioskId) : null;
+      entry = { digest, atMs: now() };
       if (known.size > 10_000) known.clear();
       known.set(kioskId, entry);
     }

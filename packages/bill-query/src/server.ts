@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
-import type { BillingDatabase } from "@billing/db";
+import { type BillingDatabase, ping } from "@billing/db";
 import type { Service } from "@billing/rating";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { sql } from "kysely";
 import { type AccessEntry, accessLogWriter } from "./access-log.js";
 import { ApiError } from "./api-error.js";
 import { isSubscriber, kioskVerifier, storedPasswordHash } from "./credentials.js";
@@ -112,8 +111,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get("/v1/health", { schema: { querystring: schema.noQuery } }, async () => ({ status: "ok" }));
   app.get("/v1/ready", { schema: { querystring: schema.noQuery } }, async (_request, reply) => {
     try {
-      await sql`SELECT 1`.execute(database.db);
-      return { status: "ready", database: database.kind };
+      await ping(database);
+      return { status: "ready", database: database.dialect };
     } catch {
       return reply.status(503).send(new ApiError("not_ready", "the database does not answer").body());
     }

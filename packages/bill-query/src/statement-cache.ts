@@ -1,18 +1,5 @@
-import type { BillingDatabase } from "@billing/db";
-import { sql } from "kysely";
+import { type BillingDatabase, dataVersion } from "@billing/db";
 import { loadStatement, type Statement } from "./statement.js";
-
-/**
- * What the stored data looks like, cheaply: stored inputs change only
- * through a reconcile run (a row in `runs`, stamped when it starts and ends)
- * or a credit (a replay's `--issue`).
- */
-async function dataVersion(database: BillingDatabase): Promise<string> {
-  const { rows } = await sql<{ version: string }>`
-    SELECT (SELECT count(*) || '/' || coalesce(max(greatest(started_at, finished_at))::text, '') FROM runs)
-      || '/' || (SELECT count(*) FROM credit_ledger) AS version`.execute(database.db);
-  return rows[0]?.version ?? "";
-}
 
 /**
  * Rated statements, reused while the stored data is unchanged (checked at

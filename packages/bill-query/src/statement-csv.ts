@@ -1,4 +1,4 @@
-import { csvLine } from "@billing/reconcile";
+import { csvLine } from "@billing/formats";
 import type { Statement } from "./statement.js";
 
 export const STATEMENT_CSV_HEADER = [

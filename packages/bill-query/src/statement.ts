@@ -1,4 +1,4 @@
-import type { BillingDatabase } from "@billing/db";
+import { type BillingDatabase, loadReplayInputs } from "@billing/db";
 import {
   type AllowanceBalance,
   describeItem,
@@ -7,7 +7,7 @@ import {
   type RatedItem,
   type Service,
 } from "@billing/rating";
-import { loadReplayInputs, ReplayError, rateReplayInputs } from "@billing/reconcile";
+import { ReplayError, reconcileStored } from "@billing/reconciliation";
 
 /** The six words of bill-query.md for what kind of usage a record was. */
 export type CategoryWord = "local" | "long distance" | "roaming" | "international" | "group" | "special";
@@ -76,7 +76,7 @@ export async function loadStatement(
     if (error instanceof ReplayError && NOTHING_STORED.has(error.code)) return null;
     throw error;
   }
-  const month_ = rateReplayInputs(inputs).month;
+  const month_ = reconcileStored(inputs).month;
   if (month_.items.length === 0) return null;
   const credits = inputs.credits.reduce((n, c) => n + c.refundCents, 0);
   return { summary: summarise(month, month_.items, month_.allowances, credits), records: recordsOf(month_.items) };

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BillingDatabase, DatabaseKind } from "@billing/db";
 import { type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
-import { byStartThenId, parseStoredRecords, reconcile, storedRecordsText } from "@billing/reconcile";
+import { byStartThenId, parseStoredRecords, storedRecordsText } from "@billing/formats";
+import { reconcile } from "@billing/nightly";
 import type { FastifyInstance } from "fastify";
 import { buildServer, registerKiosk, type ServerOptions, type SmsSender, setServicePassword } from "../src/index.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
-import { reconcile } from "@billing/reconcile";
+import { reconcile } from "@billing/nightly";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CursorError, loadStatement, pageOf } from "../src/index.js";
 import { SEPTEMBER_RECORD_IDS, SEPTEMBER_V02 } from "./example-answers.js";

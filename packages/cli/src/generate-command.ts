@@ -1,5 +1,5 @@
+import { generate, MAX_SUBSCRIBERS } from "@billing/generate";
 import { addMonths, billMonthOf } from "@billing/rating";
-import { generate, MAX_SUBSCRIBERS } from "@billing/reconcile";
 import { EXIT, UsageError } from "./exit-codes.js";
 import type { Io } from "./io.js";
 

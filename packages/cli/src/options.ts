@@ -1,5 +1,5 @@
+import { parseShard, type Shard } from "@billing/formats";
 import { parseMonth } from "@billing/rating";
-import { parseShard, type Shard } from "@billing/reconcile";
 import { InvalidArgumentError } from "commander";
 
 export function monthOption(value: string): string {

@@ -1,4 +1,4 @@
-import type { Progress } from "@billing/reconcile";
+import type { Progress } from "@billing/nightly";
 import cliProgress from "cli-progress";
 import type { Io } from "./io.js";
 

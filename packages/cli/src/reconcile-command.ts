@@ -1,19 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { chooseTarget, openDatabase } from "@billing/db";
-import { formatShard, InputError, reconcile, type Shard, type Summary } from "@billing/reconcile";
+import { formatShard, InputError, type Shard } from "@billing/formats";
+import { parallelism, reconcile, type Summary } from "@billing/nightly";
 import { EXIT } from "./exit-codes.js";
 import type { Io } from "./io.js";
 import { progressBar } from "./progress.js";
-
-const SPLIT_READING_BYTES = 1 << 20;
-/**
- * Worker threads that rate (lanes, see ChunkRaters), whatever the cores: on
- * two, a second lane took 130,000 subscribers (5.2M CDRs) from 23.7 s to
- * 20.7 s, and 2M CDRs some 0.3 s faster, the rating threads waiting less on the others.
- */
-const RATING_LANES = 2;
 
 export interface ReconcileArgs {
   readonly in: string;
@@ -53,11 +45,7 @@ export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<num
       runId,
       now: io.now,
       chunkSize: args.chunkSize,
-      // Rating lanes on the server only: PGlite's own memory is in this process.
-      threads: database.kind === "postgres" ? RATING_LANES : 0,
-      // A file of a megabyte or more is read in two halves at once on two cores; the reader of
-      // the second takes no reference data, so it fits the embedded database's memory too.
-      ...(availableParallelism() > 1 && { splitReading: { minBytes: SPLIT_READING_BYTES } }),
+      ...parallelism(database.capabilities),
       ...(args.shard ? { shard: args.shard } : {}),
     });
     progress.stop();

@@ -1,13 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { chooseTarget, inTransaction, openDatabase } from "@billing/db";
-import {
-  computeReplay,
-  issueCredits,
-  loadReplayInputs,
-  type ReplayDocument,
-  ReplayError,
-  writeEvidence,
-} from "@billing/reconcile";
+import { chooseTarget, issueCredits, loadReplayInputs, openDatabase } from "@billing/db";
+import { writeEvidence } from "@billing/nightly";
+import { computeReplay, type ReplayDocument, ReplayError } from "@billing/reconciliation";
 import { EXIT } from "./exit-codes.js";
 import type { Io } from "./io.js";
 
@@ -32,7 +26,7 @@ export async function replayCommand(args: ReplayArgs, io: Io): Promise<number> {
     let issuedNow = 0;
     if (args.issue && replay.owed.length > 0) {
       const before = replay.sha256;
-      const issued = await inTransaction(database, (session) =>
+      const issued = await database.transaction((session) =>
         issueCredits(session, replay.owed, {
           runId: `replay-${io
             .now()

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
-import { type ReconcileOptions, reconcile } from "@billing/reconcile";
+import { type ReconcileOptions, reconcile } from "@billing/nightly";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateInto, readCsv } from "./generated.js";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
-import { reconcile } from "@billing/reconcile";
+import { reconcile } from "@billing/nightly";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateInto, readCsv } from "./generated.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
-import { inShard } from "@billing/reconcile";
+import { inShard } from "@billing/formats";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discrepancyKeys, generateInto, injectedKeys, readCsv } from "./generated.js";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { type BillingDatabase, type DatabaseKind, openDatabase } from "./open.js";
+import type { BillingDatabase } from "./dialect.js";
+import { type DatabaseKind, openDatabase } from "./open.js";
+import { adminStatement } from "./postgres.js";
 
 /** Both databases every database test runs against. */
 export const DATABASE_KINDS: readonly DatabaseKind[] = ["pglite", "postgres"];
@@ -28,17 +29,14 @@ export async function scratchDatabase(kind: DatabaseKind, upTo?: string): Promis
     return { database, url: null, drop: () => database.close() };
   }
   const name = `billing_test_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl() });
   try {
-    await admin.connect();
+    await adminStatement(adminUrl(), `CREATE DATABASE ${name}`);
   } catch (error) {
     throw new Error(
       `PostgreSQL is not reachable at ${adminUrl()} (${(error as Error).message}); start it with: ` +
         "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     );
   }
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
   const database = await openDatabase({ kind: "postgres", url: url.toString() }, upTo);
@@ -47,10 +45,7 @@ export async function scratchDatabase(kind: DatabaseKind, upTo?: string): Promis
     url: url.toString(),
     async drop() {
       await database.close();
-      const client = new pg.Client({ connectionString: adminUrl() });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
+      await adminStatement(adminUrl(), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }

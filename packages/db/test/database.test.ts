@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chooseTarget, copyRows, inTransaction, migrate, openDatabase } from "../src/index.js";
+import { chooseTarget, copyRows, migrate, openDatabase } from "../src/index.js";
 import { DATABASE_KINDS, type ScratchDatabase, scratchDatabase } from "../src/testing.js";
 
 describe("chooseTarget", () => {
@@ -84,11 +84,11 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
     await sql`insert into usage_months values ('2031-01', '13800000000', '[]')`.execute(scratch.database.db);
     const first = await version();
     expect(first).toMatch(/^\d+$/);
-    await inTransaction(scratch.database, async (session) => {
+    await scratch.database.transaction(async (session) => {
       await session.query("SELECT records FROM usage_months WHERE bill_month = '2031-01' FOR UPDATE");
     });
     expect(await version()).toBe(first);
-    await inTransaction(scratch.database, async (session) => {
+    await scratch.database.transaction(async (session) => {
       await session.query("DELETE FROM usage_months WHERE bill_month = '2031-01'");
       await session.copy(
         "usage_months",
@@ -102,7 +102,7 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
 
   it("COPYs any text back as it was: tabs, line ends, backslashes, quotes, JSON, empty and NULL", async () => {
     const values = ["a\tb\nc\r\\d", '[{"k":"v,\\"w\\""}]', "", null, "中文 \\N", "\\\\"];
-    await inTransaction(scratch.database, async (session) => {
+    await scratch.database.transaction(async (session) => {
       await session.query("CREATE TEMP TABLE copy_probe (n int, v text) ON COMMIT DROP");
       await session.copy("copy_probe", ["n", "v"], copyRows(values.map((v, i) => [i, v])));
       const rows = await session.query<{ v: string | null }>("SELECT v FROM copy_probe ORDER BY n");
@@ -125,7 +125,7 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
         return [count, ...field(String(i)), ...field(v)];
       }),
     );
-    await inTransaction(scratch.database, async (session) => {
+    await scratch.database.transaction(async (session) => {
       await session.query("CREATE TEMP TABLE copy_probe (n text, v text) ON COMMIT DROP");
       await session.copyBinary("copy_probe", ["n", "v"], tuples);
       await session.copyBinary("copy_probe", ["n", "v"], new Uint8Array(0));

@@ -1,0 +1,95 @@
+import type { PlanPeriod } from "@billing/rating";
+import { ReplayError, type ReplayInputs } from "@billing/reconciliation";
+import type { BillingDatabase } from "../dialect.js";
+import { latestCatalogue } from "./catalogues.js";
+import { creditsOfMonth } from "./ledger.js";
+import { quarantinedRecordsOf } from "./quarantine.js";
+import { anyMonthStored, storedBillOf, storedRecordsOf } from "./subscriber-months.js";
+
+const toPeriod = (p: {
+  msisdn: string;
+  account_id: string;
+  plan_id: string;
+  active_from: string;
+  active_to: string | null;
+  home_area: string;
+  vpmn_group: string | null;
+  payment: "prepaid" | "postpaid";
+}): PlanPeriod => ({
+  msisdn: p.msisdn,
+  accountId: p.account_id,
+  planId: p.plan_id,
+  activeFrom: p.active_from,
+  activeTo: p.active_to,
+  homeArea: p.home_area,
+  vpmnGroup: p.vpmn_group,
+  payment: p.payment,
+});
+
+/** Reads the stored inputs of one subscriber-month: everything its replay (and the customer's statement) reconciles. */
+export async function loadReplayInputs(
+  database: BillingDatabase,
+  msisdn: string,
+  billMonth: string,
+): Promise<ReplayInputs> {
+  const db = database.db;
+  const catalogue = await latestCatalogue(database);
+  if (!catalogue) throw new ReplayError("no_catalogue", "no tariff catalogue is stored: run billing reconcile first");
+  const periods = (
+    await db.selectFrom("subscriber_periods").selectAll().where("msisdn", "=", msisdn).orderBy("active_from").execute()
+  ).map(toPeriod);
+  const groups = [...new Set(periods.map((p) => p.vpmnGroup).filter((g): g is string => g !== null))];
+  const groupPeriods =
+    groups.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom("subscriber_periods")
+            .selectAll()
+            .where("vpmn_group", "in", groups)
+            .where("msisdn", "<>", msisdn)
+            .orderBy("msisdn")
+            .orderBy("active_from")
+            .execute()
+        ).map(toPeriod);
+  const subscriptions = (
+    await db
+      .selectFrom("subscriptions")
+      .selectAll()
+      .where("msisdn", "=", msisdn)
+      .orderBy("product_id")
+      .orderBy("ordered_at")
+      .execute()
+  ).map((s) => ({
+    msisdn: s.msisdn,
+    productId: s.product_id,
+    orderedMs: s.ordered_at.getTime(),
+    confirmedMs: s.confirmed_at ? s.confirmed_at.getTime() : null,
+    cancelledMs: s.cancelled_at ? s.cancelled_at.getTime() : null,
+  }));
+  const records = await storedRecordsOf(database, msisdn, billMonth);
+  const billLines = await storedBillOf(database, msisdn, billMonth);
+  const quarantined = await quarantinedRecordsOf(database, [msisdn]);
+  const credits = await creditsOfMonth(database, msisdn, billMonth);
+  if (periods.length === 0 && records.length === 0 && billLines.length === 0 && subscriptions.length === 0) {
+    if (!(await anyMonthStored(database, msisdn)) && credits.length === 0) {
+      throw new ReplayError(
+        "unknown_msisdn",
+        `unknown msisdn ${msisdn}: no plan period, record or bill line is stored for it`,
+      );
+    }
+  }
+  return {
+    msisdn,
+    billMonth,
+    catalogueText: catalogue.document,
+    catalogueDigest: catalogue.digest,
+    periods,
+    groupPeriods,
+    subscriptions,
+    records,
+    billLines,
+    quarantined: new Map(quarantined.map((q) => [q.record_id as string, q.reason])),
+    credits,
+  };
+}

@@ -1,0 +1,59 @@
+import { rangeReader, type SpillLocation } from "@billing/ingest";
+import type { VpmnTable } from "@billing/reconciliation";
+import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, rateChunk } from "./rate-chunk.js";
+import { workerPool } from "./worker-pool.js";
+import type { ChunkWorkerData } from "./workers/chunk-worker.js";
+
+/**
+ * Rates chunks in lanes: worker threads, or this thread when there are none.
+ * A lane rates every chunk of the msisdn ranges given to it (laneOf), so that
+ * it reads each range's spill once.
+ */
+export interface ChunkRaters {
+  readonly lanes: number;
+  laneOf(range: number): number;
+  rate(input: ChunkInput): Promise<ChunkOutput>;
+  close(): Promise<void>;
+}
+
+/** Raters of a run's chunks, each reading the run's delivery from its spills; `threads` lanes, or one on this thread. */
+export function chunkRaters(
+  ctx: ChunkRatingContext,
+  catalogueText: string,
+  vpmn: VpmnTable,
+  spills: readonly SpillLocation[],
+  threads: number,
+): ChunkRaters {
+  if (threads === 0) {
+    const delivered = rangeReader(spills);
+    return {
+      lanes: 1,
+      laneOf: () => 0,
+      rate: async (input) => rateChunk(ctx, input, delivered(input.billMonth, input.range)),
+      close: async () => {},
+    };
+  }
+  const workerData: ChunkWorkerData = {
+    catalogueText,
+    vpmn,
+    spills,
+    runId: ctx.runId,
+    cdrFiles: ctx.cdrFiles,
+    cdrColumns: ctx.cdrColumns,
+    billFiles: ctx.billFiles,
+    billColumns: ctx.billColumns,
+  };
+  // A pool a lane: a lane's ranges always go to the thread that has read their spills.
+  const pools = Array.from({ length: threads }, () =>
+    workerPool<ChunkInput, ChunkOutput>("chunk-worker", { workerData }),
+  );
+  const laneOf = (range: number) => range % threads;
+  return {
+    lanes: threads,
+    laneOf,
+    rate: (input) => (pools[laneOf(input.range)] as (typeof pools)[number]).run(input),
+    close: async () => {
+      await Promise.all(pools.map((pool) => pool.destroy()));
+    },
+  };
+}

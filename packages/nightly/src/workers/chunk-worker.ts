@@ -1,0 +1,37 @@
+/**
+ * A worker thread that rates chunks (rateChunk) for the run on the main
+ * thread, which keeps the database and the outputs. Started by ChunkRaters.
+ */
+
+import { rangeReader, type SpillLocation } from "@billing/ingest";
+import { parseCatalogueText } from "@billing/rating";
+import { directoryOfTable, type VpmnTable } from "@billing/reconciliation";
+import { workerData } from "piscina";
+import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, rateChunk } from "../rate-chunk.js";
+
+/** What a worker is started with: what rating needs of the run besides each chunk, cloned once. */
+export interface ChunkWorkerData extends Omit<ChunkRatingContext, "catalogue" | "directory"> {
+  readonly catalogueText: string;
+  /** Shared with this thread, not copied (VpmnTable). */
+  readonly vpmn: VpmnTable;
+  /** Where the run's delivery was spilled. */
+  readonly spills: readonly SpillLocation[];
+}
+
+const data = workerData as ChunkWorkerData;
+const parsed = parseCatalogueText(data.catalogueText);
+if (!parsed.ok) throw new Error("the run's catalogue no longer validates in a worker thread");
+const ctx: ChunkRatingContext = {
+  catalogue: parsed.catalogue,
+  directory: directoryOfTable(data.vpmn),
+  runId: data.runId,
+  cdrFiles: data.cdrFiles,
+  cdrColumns: data.cdrColumns,
+  billFiles: data.billFiles,
+  billColumns: data.billColumns,
+};
+const delivered = rangeReader(data.spills);
+
+export default function rate(input: ChunkInput): ChunkOutput {
+  return rateChunk(ctx, input, delivered(input.billMonth, input.range));
+}

@@ -1,0 +1,8 @@
+// The reconciliation of reconcile.md, pure: diff and classes, the ledger's plan, one subscriber-month, the replay.
+export * from "./diff.js";
+export * from "./directory.js";
+export * from "./evidence.js";
+export * from "./ledger.js";
+export * from "./replay.js";
+export * from "./replay-inputs.js";
+export * from "./subscriber-month.js";

@@ -1,0 +1,39 @@
+import type { PlanPeriod, Subscription, UsageRecord } from "@billing/rating";
+import type { BilledLine } from "./diff.js";
+import type { LedgerEntry } from "./subscriber-month.js";
+
+/** Why a replay cannot be made: a clear one-line reason, exit 1 (cli.md). */
+export class ReplayError extends Error {
+  override readonly name = "ReplayError";
+  constructor(
+    readonly code: "unknown_msisdn" | "no_data" | "no_catalogue" | "catalogue_refused",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StoredCredit extends LedgerEntry {
+  readonly creditId: string;
+  readonly class: string;
+  readonly runId: string;
+  readonly issuedAt: number;
+}
+
+/** Everything a replay reads, and only stored inputs: the evidence of the month. */
+export interface ReplayInputs {
+  readonly msisdn: string;
+  readonly billMonth: string;
+  readonly catalogueText: string;
+  readonly catalogueDigest: string;
+  /** The subscriber's plan periods. */
+  readonly periods: readonly PlanPeriod[];
+  /** Periods of the subscriber's VPMN group mates, for the vpmn category. */
+  readonly groupPeriods: readonly PlanPeriod[];
+  readonly subscriptions: readonly Subscription[];
+  readonly records: readonly (UsageRecord & { readonly sourceFile: string; readonly sourceLine: number })[];
+  readonly billLines: readonly (BilledLine & { readonly sourceFile: string; readonly sourceLine: number })[];
+  /** Malformed rows of the subscriber kept by earlier runs, by record_id. */
+  readonly quarantined: ReadonlyMap<string, string>;
+  readonly credits: readonly StoredCredit[];
+}

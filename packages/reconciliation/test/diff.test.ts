@@ -1,0 +1,143 @@
+import { parseCatalogueText, type RatedMonth, rateSubscriberMonth } from "@billing/rating";
+import { type BilledLine, diffSubscriberMonth } from "@billing/reconciliation";
+import { describe, expect, it } from "vitest";
+
+const catalogue = (() => {
+  const result = parseCatalogueText(
+    JSON.stringify({
+      number_plan: {
+        country_code: "86",
+        international_prefix: "00",
+        areas: { "0571": "Hangzhou" },
+        mobile_prefixes: {},
+        special_numbers: [],
+      },
+      plans: [
+        {
+          plan_id: "P",
+          name: "P",
+          effective_from: "2026-01-01",
+          monthly_fee: "10.00",
+          voice: Object.fromEntries(
+            ["intl_out", "special", "vpmn", "roam_out", "local_out", "ld_out", "roam_in", "local_in"].map((c) => [
+              c,
+              { price: "0.20", unit_s: 60 },
+            ]),
+          ),
+          sms: { domestic: "0.10", international: "1.00" },
+          data: { price_per_mb: "0.29" },
+        },
+      ],
+    }),
+  );
+  if (!result.ok) throw new Error("catalogue");
+  return result.catalogue;
+})();
+
+const MS = "13805710001";
+function month(records: { id: string; at: string; seconds: number; party?: string }[]): RatedMonth {
+  return rateSubscriberMonth({
+    billMonth: "2026-09",
+    msisdn: MS,
+    periods: [
+      {
+        msisdn: MS,
+        accountId: "A",
+        planId: "P",
+        activeFrom: "2024-01-01",
+        activeTo: null,
+        homeArea: "0571",
+        vpmnGroup: null,
+        payment: "prepaid",
+      },
+    ],
+    subscriptions: [],
+    records: records.map((r) => ({
+      recordId: r.id,
+      msisdn: MS,
+      service: "voice",
+      direction: "out",
+      otherParty: r.party ?? "88012345",
+      startMs: Date.parse(r.at),
+      durationS: r.seconds,
+      bytesUp: 0,
+      bytesDown: 0,
+      visitedArea: "0571",
+    })),
+    catalogue,
+    directory: { vpmnGroupAt: () => null },
+  });
+}
+
+const line = (itemKey: string, cents: number, occurrence = 1): BilledLine => ({ itemKey, occurrence, cents });
+const classes = (m: RatedMonth, lines: BilledLine[], quarantined = new Map<string, string>()) =>
+  diffSubscriberMonth(m, lines, quarantined).discrepancies.map(
+    (d) => `${d.itemKey}#${d.occurrence} ${d.class} ${d.billedCents}/${d.expectedCents} refund ${d.refundCents}`,
+  );
+
+describe("diff classes (reconcile.md)", () => {
+  const m = month([
+    { id: "A", at: "2026-09-01T10:00:00+08:00", seconds: 60 }, // 0.20
+    { id: "B", at: "2026-09-01T11:00:00+08:00", seconds: 120 }, // 0.40
+    { id: "C", at: "2026-09-01T12:00:00+08:00", seconds: 60, party: "13711112222" }, // unknown destination
+    { id: "D", at: "2026-09-01T13:00:00+08:00", seconds: 60 }, // twin of E
+    { id: "E", at: "2026-09-01T13:00:00+08:00", seconds: 60 },
+  ]);
+
+  it("matches to the cent are counted, not listed", () => {
+    const diff = diffSubscriberMonth(m, [line("FEE:P", 1000), line("A", 20), line("B", 40), line("D", 20)]);
+    expect(diff.discrepancies).toEqual([]);
+    expect(diff.matched).toBe(4);
+  });
+
+  it("never nets an overcharge against an undercharge", () => {
+    expect(classes(m, [line("FEE:P", 1000), line("A", 30), line("B", 30), line("D", 20)])).toEqual([
+      "A#1 overcharge 30/20 refund 20",
+      "B#1 undercharge 30/40 refund 0",
+    ]);
+  });
+
+  it("classifies every kind of line", () => {
+    expect(
+      classes(m, [
+        line("FEE:P", 1000),
+        line("A", 20),
+        line("A", 20, 2),
+        line("C", 25),
+        line("D", 20),
+        line("E", 20),
+        line("Z", 88),
+        line("VAS:X", 500),
+      ]),
+    ).toEqual([
+      "A#2 duplicate_billing 20/0 refund 40",
+      "B#1 unbilled null/40 refund 0",
+      "C#1 unverifiable 25/null refund 0",
+      "E#1 duplicate_usage 20/0 refund 40",
+      "VAS:X#1 phantom_charge 500/0 refund 1000",
+      "Z#1 phantom_charge 88/0 refund 176",
+    ]);
+  });
+
+  it("labels each discrepancy with the kind of charge, for reports", () => {
+    const diff = diffSubscriberMonth(m, [line("FEE:P", 900), line("A", 30), line("Z", 10), line("VAS:X", 500)]);
+    expect(diff.discrepancies.map((x) => `${x.itemKey} ${x.service}`)).toEqual([
+      "A voice",
+      "B voice",
+      "D voice",
+      "FEE:P monthly fee",
+      "VAS:X value-added",
+      "Z no record",
+    ]);
+  });
+
+  it("a bill line for a quarantined record is unverifiable, not phantom; zero lines charge nothing", () => {
+    expect(
+      classes(
+        m,
+        [line("FEE:P", 1000), line("A", 20), line("B", 40), line("D", 20), line("Q", 50), line("Z", 0)],
+        new Map([["Q", "bad start_time"]]),
+      ),
+    ).toEqual(["Q#1 unverifiable 50/null refund 0"]);
+  });
+});
