@@ -140,3 +140,6 @@ export const sessionBody = {
   required: ["token", "msisdn", "idleSeconds"],
   properties: { token: { type: "string" }, msisdn: { type: "string" }, idleSeconds: { type: "integer" } },
 } as const;
+
+/** The error answers every API route can give. */
+export const errorResponses = { 400: errorBody, 401: errorBody, 404: errorBody, 429: errorBody } as const;

@@ -1,20 +1,16 @@
-import { readFileSync } from "node:fs";
-import { type BillingDatabase, ping } from "@billing/db";
-import type { Service } from "@billing/rating";
+import type { BillingDatabase } from "@billing/db";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { type AccessEntry, accessLogWriter } from "./access-log.js";
+import Fastify, { type FastifyInstance } from "fastify";
 import { ApiError } from "./api-error.js";
-import { isSubscriber, kioskVerifier, storedPasswordHash } from "./credentials.js";
-import { DEFAULT_LOCK_POLICY, Lockout, type LockPolicy, type LockScope, type LockSubject } from "./lockout.js";
-import { logSmsSender, OneTimeCodes, type SmsSender } from "./one-time-codes.js";
-import { verifyNothing, verifyPassword } from "./passwords.js";
-import * as schema from "./schemas.js";
-import { type Session, SessionStore } from "./sessions.js";
-import { CursorError, pageOf, type Statement } from "./statement.js";
-import { statementCache } from "./statement-cache.js";
-import { statementCsv } from "./statement-csv.js";
-import { checkMonth, queryableMonths } from "./window.js";
+import { serviceContext } from "./context.js";
+import { kioskAuthentication } from "./kiosk-auth.js";
+import type { LockPolicy, LockScope } from "./lockout.js";
+import type { SmsSender } from "./one-time-codes.js";
+import { billRoutes } from "./routes/bills.js";
+import { kioskPage } from "./routes/kiosk-page.js";
+import { signInRoutes } from "./routes/sign-in.js";
+import { systemRoutes } from "./routes/system.js";
+import { CursorError } from "./statement.js";
 
 export interface ServerOptions {
   readonly database: BillingDatabase;
@@ -31,21 +27,11 @@ export interface ServerOptions {
   readonly logger?: boolean | { level: string };
 }
 
-const KIOSK_DIR = new URL("../kiosk/", import.meta.url);
-const KIOSK_FILES: Record<string, string> = {
-  "index.html": "text/html; charset=utf-8",
-  "kiosk.js": "text/javascript; charset=utf-8",
-  "kiosk.css": "text/css; charset=utf-8",
-};
-
-declare module "fastify" {
-  interface FastifyRequest {
-    kioskId: string | null;
-    session: Session | null;
-  }
-}
-
-/** The bill-query service (bill-query.md): the /v1 JSON API, its OpenAPI description and the kiosk page. */
+/**
+ * The bill-query service (bill-query.md): the /v1 JSON API, its OpenAPI
+ * description and the kiosk page, as plugins. Kiosk authentication is a hook
+ * of the API's own context, so it applies to exactly the routes inside it.
+ */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { database } = options;
   const now = options.now ?? Date.now;
@@ -55,17 +41,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true } },
     trustProxy: false,
   });
-  const sessions = new SessionStore(options.sessionIdleMs ?? 3 * 60_000, now);
-  const lockout = new Lockout(database, options.lockPolicy ?? DEFAULT_LOCK_POLICY);
-  const codes = new OneTimeCodes(options.sms ?? logSmsSender((message) => app.log.info(message)), now);
-  const kioskOk = kioskVerifier(database, now);
-  const statementOf = statementCache(database, {
-    maxAgeMs: options.statementMaxAgeMs ?? 10 * 60_000,
-    pollMs: 1_000,
-    maxEntries: 20_000,
+  const ctx = serviceContext({
+    database,
     now,
+    sms: options.sms ?? ((message: string) => app.log.info(message)),
+    ...(options.sessionIdleMs !== undefined && { sessionIdleMs: options.sessionIdleMs }),
+    ...(options.statementMaxAgeMs !== undefined && { statementMaxAgeMs: options.statementMaxAgeMs }),
+    ...(options.lockPolicy !== undefined && { lockPolicy: options.lockPolicy }),
   });
-  const writeAccess = accessLogWriter(database);
 
   app.decorateRequest("kioskId", null);
   app.decorateRequest("session", null);
@@ -105,290 +88,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       },
     },
   });
-
-  const errors = { 400: schema.errorBody, 401: schema.errorBody, 404: schema.errorBody, 429: schema.errorBody };
-
-  app.get("/v1/health", { schema: { querystring: schema.noQuery } }, async () => ({ status: "ok" }));
-  app.get("/v1/ready", { schema: { querystring: schema.noQuery } }, async (_request, reply) => {
-    try {
-      await ping(database);
-      return { status: "ready", database: database.dialect };
-    } catch {
-      return reply.status(503).send(new ApiError("not_ready", "the database does not answer").body());
-    }
-  });
-  app.get("/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-
-  for (const [file, type] of Object.entries(KIOSK_FILES)) {
-    const body = readFileSync(new URL(file, KIOSK_DIR));
-    const path = file === "index.html" ? "/kiosk/" : `/kiosk/${file}`;
-    app.get(path, { schema: { hide: true } }, async (_request, reply) =>
-      reply.header("content-type", type).header("cache-control", "no-store").send(body),
-    );
-  }
-  app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/kiosk/"));
-
-  // Every API call but health, readiness and the description comes from a known kiosk or the web.
-  app.addHook("onRequest", async (request) => {
-    if (!request.url.startsWith("/v1/") || /^\/v1\/(health|ready|openapi\.json)(\?|$)/.test(request.url)) return;
-    const id = request.headers["x-kiosk-id"];
-    const key = request.headers["x-kiosk-key"];
-    if (id === undefined && key === undefined) return;
-    if (typeof id !== "string" || typeof key !== "string" || !(await kioskOk(id, key))) {
-      throw new ApiError("unknown_kiosk", "this kiosk is not registered, or its key is wrong");
-    }
-    request.kioskId = id;
-  });
-
-  const lockSubjects = (request: FastifyRequest, msisdn: string): LockSubject[] => [
-    { scope: "msisdn", subject: msisdn },
-    request.kioskId ? { scope: "kiosk", subject: request.kioskId } : { scope: "client", subject: request.ip },
-  ];
-
-  async function refuseIfLocked(request: FastifyRequest, msisdn: string): Promise<void> {
-    const lock = await lockout.lockedUntil(lockSubjects(request, msisdn), now());
-    if (!lock) return;
-    const retryAfterSeconds = Math.ceil((lock.until - now()) / 1000);
-    throw new ApiError(
-      "locked",
-      lock.scope === "msisdn"
-        ? "too many wrong answers for this number; try again later"
-        : "too many wrong answers at this kiosk; try again later",
-      { scope: lock.scope === "msisdn" ? "msisdn" : "kiosk", retryAfterSeconds },
-    );
-  }
-
-  const audit = (request: FastifyRequest, entry: Pick<AccessEntry, "msisdn" | "billMonth" | "action">) =>
-    writeAccess({
-      ...entry,
-      atMs: now(),
-      kioskId: request.kioskId,
-      sessionId: request.session?.id ?? null,
-      clientAddress: request.ip,
-    });
-
-  app.post(
-    "/v1/sign-in/codes",
-    {
-      schema: {
-        summary: "Send a one-time sign-in code by SMS",
-        body: schema.codeBody,
-        response: {
-          202: { type: "object", properties: { sent: { type: "boolean" }, validSeconds: { type: "integer" } } },
-          ...errors,
-        },
-      },
+  await app.register(systemRoutes, { database });
+  await app.register(kioskPage);
+  await app.register(
+    async (api) => {
+      kioskAuthentication(api, ctx);
+      await api.register(signInRoutes, ctx);
+      await api.register(billRoutes, ctx);
     },
-    async (request, reply) => {
-      const { msisdn } = request.body as { msisdn: string };
-      await refuseIfLocked(request, msisdn);
-      const wait = codes.waitSeconds(msisdn);
-      if (wait > 0)
-        throw new ApiError("code_too_soon", `a code was just sent; ask again in ${wait} s`, {
-          retryAfterSeconds: wait,
-        });
-      // The same answer for a number that is not ours, so the endpoint does not tell who is a subscriber.
-      if (await isSubscriber(database, msisdn)) await codes.send(msisdn);
-      return reply.status(202).send({ sent: true, validSeconds: OneTimeCodes.VALID_MS / 1000 });
-    },
+    { prefix: "/v1" },
   );
-
-  app.post(
-    "/v1/sessions",
-    {
-      schema: {
-        summary: "Sign in with the service password or a one-time code",
-        body: schema.signInBody,
-        response: { 201: schema.sessionBody, ...errors },
-      },
-    },
-    async (request, reply) => {
-      const body = request.body as { msisdn: string; password?: string; code?: string };
-      if ((body.password === undefined) === (body.code === undefined)) {
-        throw new ApiError("invalid_request", "give either password or code");
-      }
-      await refuseIfLocked(request, body.msisdn);
-      let ok: boolean;
-      if (body.password !== undefined) {
-        const stored = await storedPasswordHash(database, body.msisdn);
-        ok = stored ? await verifyPassword(body.password, stored) : await verifyNothing(body.password);
-      } else {
-        ok = codes.check(body.msisdn, body.code as string);
-      }
-      if (!ok) {
-        await lockout.fail(lockSubjects(request, body.msisdn), now());
-        await audit(request, { msisdn: body.msisdn, billMonth: null, action: "sign_in_failed" });
-        await refuseIfLocked(request, body.msisdn);
-        throw new ApiError("invalid_credentials", "the number and password (or code) do not match");
-      }
-      await lockout.succeed(body.msisdn, now());
-      const { token, session } = sessions.open(body.msisdn, request.kioskId);
-      request.session = session;
-      await audit(request, { msisdn: body.msisdn, billMonth: null, action: "sign_in" });
-      return reply.status(201).send({ token, msisdn: body.msisdn, idleSeconds: sessions.idleSeconds });
-    },
-  );
-
-  const bearer = (request: FastifyRequest) => {
-    const header = request.headers.authorization;
-    return typeof header === "string" && header.startsWith("Bearer ") ? header.slice(7) : null;
-  };
-
-  const signedIn = async (request: FastifyRequest) => {
-    const token = bearer(request);
-    const session = token ? sessions.touch(token, request.kioskId) : null;
-    if (!session)
-      throw new ApiError("unauthenticated", "sign in first (or again: sessions end after a few idle minutes)");
-    request.session = session;
-  };
-
-  app.delete(
-    "/v1/sessions/current",
-    { preHandler: signedIn, schema: { summary: "Sign out", querystring: schema.noQuery } },
-    async (request, reply) => {
-      const session = request.session as Session;
-      sessions.close(bearer(request) as string);
-      await audit(request, { msisdn: session.msisdn, billMonth: null, action: "sign_out" });
-      return reply.status(204).send();
-    },
-  );
-
-  const monthOf = (request: FastifyRequest): string => {
-    const check = checkMonth((request.params as { month: string }).month, now());
-    if (check.ok) return check.month;
-    throw new ApiError(
-      check.code,
-      check.code === "invalid_month"
-        ? "a month is written YYYY-MM"
-        : `only the current month and the five before it can be queried: ${check.queryable.join(", ")}`,
-      { queryable: check.queryable },
-    );
-  };
-
-  const statementFor = async (msisdn: string, month: string): Promise<Statement> => {
-    const statement = await statementOf(msisdn, month);
-    if (!statement) throw new ApiError("no_bill", `there is no bill for ${month}`, { month });
-    return statement;
-  };
-
-  const secured = { preHandler: signedIn };
-  const security: Record<string, string[]>[] = [{ session: [], kioskId: [], kioskKey: [] }, { session: [] }];
-
-  app.get(
-    "/v1/months",
-    {
-      ...secured,
-      schema: {
-        summary: "The queryable months, newest first, each with its summary (null when there is no bill)",
-        security,
-        querystring: schema.noQuery,
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              months: {
-                type: "array",
-                items: {
-                  type: "object",
-                  properties: { month: { type: "string" }, summary: { anyOf: [schema.summary, { type: "null" }] } },
-                },
-              },
-            },
-          },
-          ...errors,
-        },
-      },
-    },
-    async (request) => {
-      const { msisdn } = request.session as Session;
-      const months = queryableMonths(now());
-      const statements = await Promise.all(months.map((m) => statementOf(msisdn, m)));
-      await audit(request, { msisdn, billMonth: null, action: "months" });
-      return { months: months.map((month, i) => ({ month, summary: statements[i]?.summary ?? null })) };
-    },
-  );
-
-  app.get(
-    "/v1/months/:month",
-    {
-      ...secured,
-      schema: {
-        summary: "One month's bill summary",
-        security,
-        params: schema.monthParams,
-        querystring: schema.noQuery,
-        response: { 200: schema.summary, ...errors },
-      },
-    },
-    async (request) => {
-      const { msisdn } = request.session as Session;
-      const month = monthOf(request);
-      const statement = await statementFor(msisdn, month);
-      await audit(request, { msisdn, billMonth: month, action: "summary" });
-      return statement.summary;
-    },
-  );
-
-  app.get(
-    "/v1/months/:month/records",
-    {
-      ...secured,
-      schema: {
-        summary: "A page of the month's itemized records in start-time order",
-        security,
-        params: schema.monthParams,
-        querystring: schema.recordsQuery,
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              month: { type: "string" },
-              records: { type: "array", items: schema.record },
-              next: { type: ["string", "null"], description: "cursor of the next page; null on the last" },
-            },
-          },
-          ...errors,
-        },
-      },
-    },
-    async (request) => {
-      const { msisdn } = request.session as Session;
-      const month = monthOf(request);
-      const query = request.query as { service?: Service; cursor?: string; limit: number };
-      const statement = await statementFor(msisdn, month);
-      const page = pageOf(statement.records, {
-        service: query.service,
-        after: query.cursor ?? null,
-        limit: query.limit,
-      });
-      await audit(request, { msisdn, billMonth: month, action: "records" });
-      return { month, records: page.records, next: page.next };
-    },
-  );
-
-  app.get(
-    "/v1/months/:month/records.csv",
-    {
-      ...secured,
-      schema: {
-        summary: "The month's itemized records as CSV",
-        security,
-        params: schema.monthParams,
-        querystring: schema.noQuery,
-        produces: ["text/csv"],
-      },
-    },
-    async (request, reply: FastifyReply) => {
-      const { msisdn } = request.session as Session;
-      const month = monthOf(request);
-      const statement = await statementFor(msisdn, month);
-      await audit(request, { msisdn, billMonth: month, action: "csv" });
-      return reply
-        .header("content-type", "text/csv; charset=utf-8")
-        .header("content-disposition", `attachment; filename="bill-${month}.csv"`)
-        .send(statementCsv(statement));
-    },
-  );
-
   return app;
 }

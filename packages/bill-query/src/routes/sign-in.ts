@@ -1,0 +1,85 @@
+import type { FastifyInstance } from "fastify";
+import { ApiError } from "../api-error.js";
+import { bearerToken, type ServiceContext } from "../context.js";
+import { isSubscriber, storedPasswordHash } from "../credentials.js";
+import { OneTimeCodes } from "../one-time-codes.js";
+import { verifyNothing, verifyPassword } from "../passwords.js";
+import * as schema from "../schemas.js";
+import type { Session } from "../sessions.js";
+
+/** Sign-in by password or one-time code, and sign-out (bill-query.md, Who can see it). */
+export async function signInRoutes(api: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  const errors = schema.errorResponses;
+  api.post(
+    "/sign-in/codes",
+    {
+      schema: {
+        summary: "Send a one-time sign-in code by SMS",
+        body: schema.codeBody,
+        response: {
+          202: { type: "object", properties: { sent: { type: "boolean" }, validSeconds: { type: "integer" } } },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { msisdn } = request.body as { msisdn: string };
+      await ctx.refuseIfLocked(request, msisdn);
+      const wait = ctx.codes.waitSeconds(msisdn);
+      if (wait > 0)
+        throw new ApiError("code_too_soon", `a code was just sent; ask again in ${wait} s`, {
+          retryAfterSeconds: wait,
+        });
+      // The same answer for a number that is not ours, so the endpoint does not tell who is a subscriber.
+      if (await isSubscriber(ctx.database, msisdn)) await ctx.codes.send(msisdn);
+      return reply.status(202).send({ sent: true, validSeconds: OneTimeCodes.VALID_MS / 1000 });
+    },
+  );
+
+  api.post(
+    "/sessions",
+    {
+      schema: {
+        summary: "Sign in with the service password or a one-time code",
+        body: schema.signInBody,
+        response: { 201: schema.sessionBody, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { msisdn: string; password?: string; code?: string };
+      if ((body.password === undefined) === (body.code === undefined)) {
+        throw new ApiError("invalid_request", "give either password or code");
+      }
+      await ctx.refuseIfLocked(request, body.msisdn);
+      let ok: boolean;
+      if (body.password !== undefined) {
+        const stored = await storedPasswordHash(ctx.database, body.msisdn);
+        ok = stored ? await verifyPassword(body.password, stored) : await verifyNothing(body.password);
+      } else {
+        ok = ctx.codes.check(body.msisdn, body.code as string);
+      }
+      if (!ok) {
+        await ctx.lockout.fail(ctx.lockSubjects(request, body.msisdn), ctx.now());
+        await ctx.audit(request, { msisdn: body.msisdn, billMonth: null, action: "sign_in_failed" });
+        await ctx.refuseIfLocked(request, body.msisdn);
+        throw new ApiError("invalid_credentials", "the number and password (or code) do not match");
+      }
+      await ctx.lockout.succeed(body.msisdn, ctx.now());
+      const { token, session } = ctx.sessions.open(body.msisdn, request.kioskId);
+      request.session = session;
+      await ctx.audit(request, { msisdn: body.msisdn, billMonth: null, action: "sign_in" });
+      return reply.status(201).send({ token, msisdn: body.msisdn, idleSeconds: ctx.sessions.idleSeconds });
+    },
+  );
+
+  api.delete(
+    "/sessions/current",
+    { preHandler: ctx.signedIn, schema: { summary: "Sign out", querystring: schema.noQuery } },
+    async (request, reply) => {
+      const session = request.session as Session;
+      ctx.sessions.close(bearerToken(request) as string);
+      await ctx.audit(request, { msisdn: session.msisdn, billMonth: null, action: "sign_out" });
+      return reply.status(204).send();
+    },
+  );
+}
