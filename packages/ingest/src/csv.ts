@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { csvRecord, InputError } from "@billing/formats";
 import Papa from "papaparse";
+import { ByteChunk } from "./byte-rows.js";
 
 /**
  * A data row of a CSV file, or why it is not one. `line` counts records, the
@@ -61,35 +62,8 @@ const QUOTE = 0x22;
 
 type Take = (fields: string[], raw: string) => undefined | Promise<void>;
 
-/**
- * Offers a quote-free record at [start, end) of a chunk's bytes and their
- * Latin-1 text to onFieldBytes, its fields cut where `commas` finds them; whether it took it.
- */
-type TakeBytes = (bytes: Buffer, text: string, commas: Finder, start: number, end: number) => boolean;
-
-/**
- * Where a character is in a text, asked for from places that never go back
- * (records in order, and fields in a record): each search starts where the
- * last one found its character, so that a chunk is searched once, however
- * far its records lie from the next comma or line feed.
- */
-class Finder {
-  private found = -1;
-
-  constructor(
-    private readonly text: string,
-    private readonly char: string,
-  ) {}
-
-  /** The first place of the character at or after `from` (no earlier than any `from` asked before), or the text's length. */
-  from(from: number): number {
-    if (this.found < from) {
-      const at = this.text.indexOf(this.char, from);
-      this.found = at < 0 ? this.text.length : at;
-    }
-    return this.found;
-  }
-}
+/** Offers the quote-free record [start, end) of a chunk to onFieldBytes, as bytes; whether it took it. */
+type TakeBytes = (chunk: ByteChunk, start: number, end: number) => boolean;
 
 /**
  * Streams a CSV file (RFC 4180, header row, columns in any order, extra
@@ -135,19 +109,11 @@ export async function readCsv(reading: CsvReading): Promise<number> {
   };
   const onFieldBytes = reading.onFieldBytes;
   let starts = new Int32Array(0);
-  const takeBytes: TakeBytes = (bytes, text, commas, start, end) => {
+  const takeBytes: TakeBytes = (chunk, start, end) => {
     if (header === null || onFieldBytes === undefined) return false;
-    const width = header.length;
-    if (starts.length !== width + 1) starts = new Int32Array(width + 1);
-    starts[0] = start;
-    let n = 1;
-    for (let i = commas.from(start); i < end; i = commas.from(i + 1)) {
-      if (n === width) return false;
-      starts[n++] = i + 1;
-    }
-    if (n !== width) return false;
-    starts[width] = end + 1;
-    if (!onFieldBytes(bytes, text, starts, line + 1)) return false;
+    if (starts.length !== header.length + 1) starts = new Int32Array(header.length + 1);
+    if (!chunk.fieldStarts(start, end, starts) || !onFieldBytes(chunk.bytes, chunk.text, starts, line + 1))
+      return false;
     counted();
     return true;
   };
@@ -171,13 +137,10 @@ export async function readCsv(reading: CsvReading): Promise<number> {
 }
 
 /**
- * Records split on line ends while the file holds no quote, undecoded: each
- * goes to `takeBytes` first, and is decoded and split on commas only if that
- * does not take it. Line ends and commas are found in each chunk's Latin-1
- * text, which costs a copy of the chunk: with indexOf on a string the
- * search cost a third of a scan of the bytes, and a call to Buffer#indexOf
- * per line as much as the scan. From the first chunk holding a quote on,
- * the rest goes to parseRest.
+ * Records split on line ends while the file holds no quote, undecoded (a
+ * ByteChunk): each goes to `takeBytes` first, and is decoded and split on
+ * commas only if that does not take it. From the first chunk holding a quote
+ * on, the rest goes to parseRest.
  */
 async function splitBytes(
   chunks: AsyncIterator<Buffer>,
@@ -192,19 +155,14 @@ async function splitBytes(
     const bytes = next.done ? rest : rest.length === 0 ? next.value : Buffer.concat([rest, next.value]);
     newline ??= guessLineEnd(bytes.toString("utf8", 0, CHUNK_BYTES));
     if (bytes.includes(QUOTE)) return parseRest(decoder.write(bytes), chunks, decoder, newline, take);
-    const text = bytes.toString("latin1");
-    const commas = new Finder(text, ",");
-    // Where a line end is not a line feed, a record holding one is decoded.
-    const lineFeeds = newline === "\n" ? undefined : new Finder(text, "\n");
+    const chunk = new ByteChunk(bytes, newline);
     const record = (start: number, end: number) => {
-      if (lineFeeds === undefined || lineFeeds.from(start) >= end) {
-        if (takeBytes(bytes, text, commas, start, end)) return undefined;
-      }
-      const raw = bytes.toString("utf8", start, end);
+      if (takeBytes(chunk, start, end)) return undefined;
+      const raw = chunk.decoded(start, end);
       return take(raw.split(","), raw);
     };
     let at = 0;
-    for (let stop = text.indexOf(newline, at); stop >= 0; stop = text.indexOf(newline, at)) {
+    for (let stop = chunk.lineEnd(at); stop >= 0; stop = chunk.lineEnd(at)) {
       const pending = record(at, stop);
       at = stop + newline.length;
       if (pending) await pending;
@@ -235,19 +193,19 @@ export async function halves(path: string, minBytes: number): Promise<FileCut | 
     const read = async (at: number) => buffer.subarray(0, (await handle.read(buffer, 0, CHUNK_BYTES, at)).bytesRead);
     let bytes = await read(0);
     const newline = guessLineEnd(bytes.toString("utf8"));
-    // Line ends found as splitBytes finds them, in the chunk's Latin-1 text: a character a byte.
-    let text = bytes.toString("latin1");
-    const headerEnd = text.indexOf(newline);
+    // Line ends found as splitBytes finds them.
+    let chunk = new ByteChunk(bytes, newline);
+    const headerEnd = chunk.lineEnd(0);
     if (headerEnd < 0 || bytes.subarray(0, headerEnd).includes(QUOTE)) return undefined;
     const header = bytes.toString("utf8", 0, headerEnd).split(",");
     const middle = Math.floor(size / 2);
     // Chunks overlap by a line end less one byte, so that one across their border is found whole, once.
     const step = CHUNK_BYTES - newline.length + 1;
     let records = 0;
-    for (let at = 0; at < size; at += step, bytes = await read(at), text = bytes.toString("latin1")) {
+    for (let at = 0; at < size; at += step, bytes = await read(at), chunk = new ByteChunk(bytes, newline)) {
       if (bytes.includes(QUOTE)) return undefined;
       const last = at + step >= size ? bytes.length : step;
-      for (let i = text.indexOf(newline); i >= 0 && i < last; i = text.indexOf(newline, i + newline.length)) {
+      for (let i = chunk.lineEnd(0); i >= 0 && i < last; i = chunk.lineEnd(i + newline.length)) {
         records += 1;
         const start = at + i + newline.length;
         if (at + i >= middle)

@@ -12,15 +12,9 @@ import {
   type StoredRecord,
 } from "@billing/formats";
 import type { UsageRecord } from "@billing/rating";
-import { type SpilledText, SpillFiles } from "./spill.js";
-import {
-  type SpilledLines,
-  type SpillLocation,
-  spilledLines,
-  spilledMsisdn,
-  spilledReader,
-  spillKey,
-} from "./spill-usage.js";
+import { SpillFiles } from "./spill.js";
+import { type SpilledLines, type SpilledText, spilledLines, spilledMsisdn, spilledReader } from "./spill-lines.js";
+import { type SpillLocation, spillKey } from "./spill-usage.js";
 
 /** A CDR this run delivered: the stored record and the record to rate. */
 export interface DeliveredCdr {
@@ -56,8 +50,8 @@ export interface RepeatedId {
 /** The spilled input of one bill month and msisdn range. */
 export function readRange(spills: readonly SpillFiles[], billMonth: string, range: number): RangeDelivery {
   return {
-    cdrs: byMsisdn(spilledLines(spills, spillKey("cdr", billMonth, range))),
-    bills: byMsisdn(spilledLines(spills, spillKey("bill", billMonth, range))),
+    cdrs: byMsisdn(spilledLines(spills.map((s) => s.read(spillKey("cdr", billMonth, range))))),
+    bills: byMsisdn(spilledLines(spills.map((s) => s.read(spillKey("bill", billMonth, range))))),
   };
 }
 

@@ -2,7 +2,6 @@ import { join } from "node:path";
 import {
   BILL_COLUMNS,
   CDR_COLUMNS,
-  type FieldSpans,
   type InputError,
   inShard,
   type Parsed,
@@ -11,21 +10,15 @@ import {
   type QuarantineEntry,
   type Row,
   rowOf,
-  spansOfRow,
 } from "@billing/formats";
 import pLimit from "p-limit";
+import { type ByteRoute, billByteRoute, cdrByteRoute } from "./byte-rows.js";
 import type { IngestContext } from "./context.js";
 import { type CsvPart, type FileCut, type FileSpan, halves } from "./csv.js";
 import { countFor, type FileCount, quarantineRow, type ReadContext, readRows } from "./read-rows.js";
-import { type ByteRoute, billByteRoute, billRoute, cdrByteRoute, cdrRoute, type Route } from "./routes.js";
-import {
-  FIELD_LENGTHS,
-  type MsisdnRanges,
-  removeAbandonedSpills,
-  type SpilledText,
-  SpillFiles,
-  spilledTextLines,
-} from "./spill.js";
+import { billRoute, cdrRoute, type Route } from "./routes.js";
+import { type MsisdnRanges, removeAbandonedSpills, SpillFiles, spilledTextLines } from "./spill.js";
+import { spillHead, spillRow } from "./spill-lines.js";
 
 /**
  * Spilled lines, one per row: `msisdn TAB file index TAB line TAB row`, the
@@ -73,196 +66,6 @@ export function spilledMsisdns(
   const key = msisdnsKey(kind, billMonth, range);
   for (const spill of spills) for (const msisdn of spilledTextLines(spill.read(key).text)) msisdns.add(msisdn);
   return msisdns;
-}
-
-/** A spilled line read back (spilledReader): one object, reused for the reader's next line. */
-export interface SpilledRecord {
-  readonly fileSeq: number;
-  readonly line: number;
-  /** The row's fields for the reader's columns. */
-  readonly fields: FieldSpans;
-  /** The row as read, and its msisdn: made into strings only for the rows that need them (malformed, repeated). */
-  raw(): string;
-  msisdn(): string;
-}
-
-/**
- * Reads back spilled lines of one kind of file, given the kind's columns
- * and where they are in each file (columnIndexes, by file index): the line
- * of `spilled.text` at `at`. A row spilled as read is cut into spans of the
- * text where it lies: an `L` row (SpillFiles.appendRow) by its field
- * lengths when the text is its bytes' Latin-1 (`spilled.latin1`), else at
- * its commas, as an `R` row (spillRow); a `J` row is read from its JSON
- * [record, fields].
- */
-export function spilledReader(
-  columns: readonly string[],
-  indexesByFile: readonly (readonly number[])[],
-): (spilled: SpilledText, at: number) => SpilledRecord {
-  const starts = new Int32Array(columns.length);
-  const ends = new Int32Array(columns.length);
-  const fieldStarts: number[] = [];
-  const spans = { text: "", starts, ends };
-  let text = "";
-  let lineAt = 0;
-  let rowAt = 0;
-  let lineEnd = 0;
-  let jsonRaw: string | undefined;
-  const record = {
-    fileSeq: 0,
-    line: 0,
-    fields: spans as FieldSpans,
-    raw: () => jsonRaw ?? text.slice(rowAt, lineEnd),
-    msisdn: () => spilledMsisdn(text, lineAt),
-  };
-  return ({ text: spilled, latin1 }, at) => {
-    const restAt = readHead(spilled, at, record);
-    text = spilled;
-    lineAt = at;
-    const indexes = indexesByFile[record.fileSeq] as readonly number[];
-    const form = spilled.charCodeAt(restAt);
-    if (form === 0x4a /* J */) {
-      lineEnd = lineEndAt(spilled, restAt);
-      const [raw, values] = JSON.parse(spilled.slice(restAt + 1, lineEnd)) as [string, string[]];
-      jsonRaw = raw;
-      record.fields = spansOfRow(rowOf(values, columns, indexes), columns);
-      return record;
-    }
-    jsonRaw = undefined;
-    // Set in place, never emptied: emptying the array gave back its store, and each row grew a new one.
-    let count = 0;
-    if (form === 0x4c /* L */) {
-      const n = spilled.charCodeAt(restAt + 1) - FIELD_LENGTHS.zero;
-      rowAt = restAt + 2 + n;
-      if (latin1) {
-        let fieldAt = rowAt;
-        for (let i = 0; i < n; i++) {
-          fieldStarts[count++] = fieldAt;
-          fieldAt += spilled.charCodeAt(restAt + 2 + i) - FIELD_LENGTHS.zero + 1;
-        }
-        fieldStarts[count++] = fieldAt;
-        lineEnd = fieldAt - 1;
-      }
-    } else rowAt = restAt + 1;
-    if (count === 0) {
-      // Cut with indexOf: a scan a character at a time cost half as much again.
-      lineEnd = lineEndAt(spilled, rowAt);
-      fieldStarts[count++] = rowAt;
-      for (let i = spilled.indexOf(",", rowAt); i >= 0 && i < lineEnd; i = spilled.indexOf(",", i + 1))
-        fieldStarts[count++] = i + 1;
-      fieldStarts[count++] = lineEnd + 1;
-    }
-    for (let c = 0; c < columns.length; c++) {
-      const i = indexes[c] as number;
-      const present = i >= 0 && i + 1 < count;
-      starts[c] = present ? (fieldStarts[i] as number) : 0;
-      ends[c] = present ? (fieldStarts[i + 1] as number) - 1 : 0;
-    }
-    spans.text = spilled;
-    record.fields = spans;
-    return record;
-  };
-}
-
-/** Where the line of `text` holding `at` ends: at its line feed, or the end of the text. */
-function lineEndAt(text: string, at: number): number {
-  const end = text.indexOf("\n", at);
-  return end < 0 ? text.length : end;
-}
-
-/** The msisdn that heads (spillHead) the spilled line of `text` at `at`. */
-export function spilledMsisdn(text: string, at: number): string {
-  return text.slice(at, text.indexOf("\t", at));
-}
-
-/** Reads the head (spillHead) of the spilled line at `at` into `into`, and returns where the row as spilled (spillRow) begins. */
-function readHead(spilled: string, at: number, into: { fileSeq: number; line: number }): number {
-  const fileAt = spilled.indexOf("\t", at) + 1;
-  const lineAt = digitsEnd(spilled, fileAt) + 1;
-  const restAt = digitsEnd(spilled, lineAt) + 1;
-  into.fileSeq = wholeAt(spilled, fileAt, lineAt - 1);
-  into.line = wholeAt(spilled, lineAt, restAt - 1);
-  return restAt;
-}
-
-/** Where the digits of `text` from `at` on end. */
-function digitsEnd(text: string, at: number): number {
-  let i = at;
-  for (let d = text.charCodeAt(i) - 48; d >= 0 && d <= 9; d = text.charCodeAt(i) - 48) i++;
-  return i;
-}
-
-/** The whole number written in digits at `text[from, to)`. */
-function wholeAt(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48;
-  return n;
-}
-
-/** A row as spilled: `R` and the record when it splits on commas into its fields, else `J` and JSON [record, fields]. */
-function spillRow(raw: string, fields: readonly string[]): string {
-  return raw.includes('"') || raw.includes("\n") ? `J${JSON.stringify([raw, fields])}` : `R${raw}`;
-}
-
-/** The head of a spilled line: the row's msisdn, file index and line, each followed by a tab (spilledReader reads it back). */
-function spillHead(msisdn: string, fileSeq: number, line: number): string {
-  return `${msisdn}\t${fileSeq}\t${line}\t`;
-}
-
-const position = { fileSeq: 0, line: 0 };
-
-/** Where the spilled line at `at` was read: file index × 2³² + line, an order of file, then line. */
-function positionOf(text: string, at: number): number {
-  readHead(text, at, position);
-  return position.fileSeq * 2 ** 32 + position.line;
-}
-
-/** Two lists of lines of `text` (where they start), each in file and line order, as one in that order. */
-function merge(text: string, a: number[], b: number[]): number[] {
-  if (a.length === 0 || b.length === 0 || positionOf(text, a.at(-1) as number) < positionOf(text, b[0] as number))
-    return a.concat(b);
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  let pa = positionOf(text, a[0] as number);
-  let pb = positionOf(text, b[0] as number);
-  while (i < a.length && j < b.length) {
-    if (pa < pb) {
-      out.push(a[i++] as number);
-      if (i < a.length) pa = positionOf(text, a[i] as number);
-    } else {
-      out.push(b[j++] as number);
-      if (j < b.length) pb = positionOf(text, b[j] as number);
-    }
-  }
-  return out.concat(a.slice(i), b.slice(j));
-}
-
-/**
- * Spilled lines as one text and where each starts in it, in file and line
- * order. Lines cut into strings of their own were made, and read character by
- * character, at twice the cost of reading them where they lie.
- */
-export interface SpilledLines extends SpilledText {
-  readonly starts: readonly number[];
-}
-
-/** The spilled lines of a key in the spills of a run, in file and line order. */
-export function spilledLines(spills: readonly SpillFiles[], key: string): SpilledLines {
-  const read = spills.map((spill) => spill.read(key));
-  const parts = read.map((r) => r.text);
-  const text = parts.join("");
-  let starts: number[] = [];
-  let from = 0;
-  for (const part of parts) {
-    const to = from + part.length;
-    const mine: number[] = [];
-    // Each line ends in a line feed.
-    for (let at = from; at < to; at = text.indexOf("\n", at) + 1) mine.push(at);
-    starts = merge(text, starts, mine);
-    from = to;
-  }
-  return { text, starts, latin1: read.every((r) => r.latin1) };
 }
 
 /** Where a spill's files are, as plain data for another thread to read them (SpillFiles). */

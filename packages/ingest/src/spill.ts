@@ -1,20 +1,7 @@
-import { isAscii } from "node:buffer";
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeWhole } from "@billing/formats";
-
-/**
- * A count written as one printable ASCII character (an `L` row's field count
- * and lengths, SpillFiles.appendRow): `zero` + the count, for counts up to `most`.
- */
-export const FIELD_LENGTHS = { zero: 0x30, most: 0x7e - 0x30 } as const;
-
-/** Spilled lines as read back (SpillFiles.read): their text, and whether it is their bytes' Latin-1. */
-export interface SpilledText {
-  readonly text: string;
-  readonly latin1: boolean;
-}
+import { rowLineBytes, type SpilledText, spilledText, writeRowLine } from "./spill-lines.js";
 
 /** The lines of a spill's text, each ending in a line feed (SpillFiles.append), without it. */
 export function* spilledTextLines(text: string): Generator<string> {
@@ -105,49 +92,10 @@ export class SpillFiles {
     file.used += file.bytes.write(line, file.used);
   }
 
-  /**
-   * Appends a line made of `head`, then the row `bytes[starts[0], starts[n] - 1)`
-   * whose n fields start at `starts` (the last entry one past the row's end,
-   * as readCsv gives them), then a line feed. The row goes as `L`, a
-   * character for n and one for each field's length (FIELD_LENGTHS), then
-   * its bytes; or as `R` and its bytes when it has too many fields or one
-   * too long for that. `head` holds ASCII text and whole numbers ≥ 0
-   * (written as digits), one after the other: made into one string first, a
-   * head cost as much as copying the row.
-   */
+  /** Appends a row as bytes with its head (rowLine), then a line feed. */
   appendRow(key: string, head: readonly (string | number)[], bytes: Buffer, starts: Int32Array): void {
-    const n = starts.length - 1;
-    const start = starts[0] as number;
-    const end = (starts[n] as number) - 1;
-    let headBytes = 2 + n;
-    for (const part of head) headBytes += typeof part === "string" ? part.length : 16;
-    const file = this.room(key, headBytes + end - start + 1);
-    const into = file.bytes;
-    let at = file.used;
-    for (const part of head) {
-      if (typeof part === "string") {
-        for (let i = 0; i < part.length; i++) into[at++] = part.charCodeAt(i);
-        continue;
-      }
-      at = writeWhole(into, at, part);
-    }
-    const form = at;
-    into[at++] = 0x4c; // L
-    into[at++] = FIELD_LENGTHS.zero + n;
-    let fits = n <= FIELD_LENGTHS.most;
-    for (let i = 0; i < n; i++) {
-      const length = (starts[i + 1] as number) - (starts[i] as number) - 1;
-      into[at++] = FIELD_LENGTHS.zero + length;
-      fits &&= length <= FIELD_LENGTHS.most;
-    }
-    if (!fits) {
-      at = form;
-      into[at++] = 0x52; // R
-    }
-    // A loop, not bytes.copy: Node's copy makes a view of every row's bytes, a third of a gigabyte of garbage in a 2M-CDR run.
-    for (let i = start; i < end; i++) into[at++] = bytes[i] as number;
-    into[at++] = 0x0a;
-    file.used = at;
+    const file = this.room(key, rowLineBytes(head, starts));
+    file.used = writeRowLine(file.bytes, file.used, head, bytes, starts);
   }
 
   /** Key's file, with room for `bytes` more in its buffer (written out first when there is not). */
@@ -205,11 +153,7 @@ export class SpillFiles {
    */
   read(key: string): SpilledText {
     if (!this.written.has(key)) return { text: "", latin1: true };
-    const bytes = readFileSync(join(this.dir, key));
-    // ASCII, as nearly every spill is, is its own Latin-1: copied, where decoding UTF-8 took twice as long.
-    return isAscii(bytes)
-      ? { text: bytes.toString("latin1"), latin1: true }
-      : { text: bytes.toString("utf8"), latin1: false };
+    return spilledText(readFileSync(join(this.dir, key)));
   }
 
   remove(): void {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ByteRoute, billByteRoute, billRoute, cdrByteRoute, cdrRoute, type Route } from "../src/routes.js";
+import { type ByteRoute, billByteRoute, cdrByteRoute } from "../src/byte-rows.js";
+import { billRoute, cdrRoute, type Route } from "../src/routes.js";
 
 /** Fields as readCsv offers a row as bytes: the row's UTF-8 and where each field starts (one past the last field's end last). */
 /** A row as readCsv offers it: the Latin-1 text of its UTF-8 bytes, and where its fields start. */

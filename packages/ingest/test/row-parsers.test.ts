@@ -1,8 +1,8 @@
 import { type BILL_COLUMNS, CDR_COLUMNS, parseBillRow, parseCdrRow, type Row } from "@billing/formats";
-import { spilledReader } from "@billing/ingest";
 import { parseCents, parseMonth, parseTimestamp } from "@billing/rating";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { spilledReader } from "../src/spill-lines.js";
 
 const cdr = (fields: Partial<Record<(typeof CDR_COLUMNS)[number], string>>): Row => ({
   record_id: "C1",

@@ -2,9 +2,10 @@ import { isAscii } from "node:buffer";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { FIELD_LENGTHS, removeAbandonedSpills, SpillFiles, spilledLines, spilledReader } from "@billing/ingest";
+import { removeAbandonedSpills, SpillFiles } from "@billing/ingest";
 import fc from "fast-check";
 import { expect, it } from "vitest";
+import { FIELD_LENGTHS, spilledLines, spilledReader } from "../src/spill-lines.js";
 
 it("removes the spill folders of this host's processes that are gone, and only those", () => {
   const dir = mkdtempSync(join(tmpdir(), "spill-test-"));
@@ -91,7 +92,7 @@ it("reads a row's fields from its spilled line alike, by their lengths or at its
           spill.appendRow(key, ["13800000000", "\t", 0, "\t", i + 2, "\t"], bytes, starts);
         }
         spill.flush();
-        const lines = spilledLines([spill], key);
+        const lines = spilledLines([spill.read(key)]);
         const width = Math.max(...written.map((f) => f.length));
         const columns = Array.from({ length: width }, (_, c) => `c${c}`);
         const read = spilledReader(columns, [columns.map((_, c) => c)]);
@@ -128,7 +129,7 @@ it("reads a key's lines from several spills as one text, in file and line order"
             `13800000000\t${file}\t${line}\tR${file},${line}\n`,
           );
         for (const spill of spills) spill.flush();
-        const { text, starts } = spilledLines(spills, key);
+        const { text, starts } = spilledLines(spills.map((s) => s.read(key)));
         expect(starts.map((at) => text.slice(at, text.indexOf("\n", at)).split("\t")[3])).toEqual(
           sorted.map(([file, line]) => `R${file},${line}`),
         );
