@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
-import { chooseTarget, openDatabase } from "@billing/db";
+import { chooseTarget, openDatabase, RunAlreadyRunning } from "@billing/db";
 import { formatShard, InputError, type Shard } from "@billing/formats";
 import { parallelism, reconcile, type Summary } from "@billing/nightly";
 import { EXIT } from "./exit-codes.js";
@@ -16,18 +16,7 @@ export interface ReconcileArgs {
   readonly chunkSize: number;
 }
 
-/**
- * How far V8 lets the old generation grow past what a full collection left
- * live, in percent. Chosen when every subscriber's plan periods and
- * subscriptions stayed live all run: with V8's own factor (about 1.5 under
- * our heap bound) the main thread marked them some 30 times in a 2M-CDR run,
- * at 100 some 20 (1 s less CPU on a server). At 300 a server run of 100,000
- * subscribers peaked past 1 GB. Now that the reference data is held a range
- * at a time, the difference is smaller and mixed: 2M CDRs, three pairs,
- * 16.5-19.7 s of CPU at 100 against 18.3-20.7 s without, the same peak;
- * 400,000 subscribers, one pair, 468 MB and 35.9 s at 100 against 440 MB
- * and 34.6 s without.
- */
+/** How far (%) V8 lets the old generation grow past what a full collection left live (decision 15). */
 const HEAP_GROWING_PERCENT = 100;
 
 export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<number> {
@@ -52,6 +41,10 @@ export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<num
     io.stdout(report(summary, args.out));
     return summary.cdrs.adds_up ? EXIT.ok : EXIT.problems;
   } catch (error) {
+    if (error instanceof RunAlreadyRunning) {
+      io.stderr(`billing reconcile: ${error.message}\n`);
+      return EXIT.problems;
+    }
     if (error instanceof InputError) {
       io.stderr(`billing reconcile: ${error.message}\n${error.details.map((d) => `  ${d}\n`).join("")}`);
       return EXIT.problems;
@@ -90,6 +83,11 @@ function report(s: Summary, outDir: string): string {
       `${s.items.discrepancies} discrepancies${refunding ? ` (${refunding})` : ""}`,
     `credits: ${s.credits.issued} issued, refund ${s.credits.refund} (overcharge ${s.credits.overcharge} returned + the same again)` +
       `${s.credits.over_credited.length > 0 ? `; ${s.credits.over_credited.length} over-credited keys for review` : ""}`,
+    ...(s.credits.delivered_from_earlier_runs.credits > 0
+      ? [
+          `credits.csv also lists ${s.credits.delivered_from_earlier_runs.credits} credit(s) of earlier runs that never delivered them, refund ${s.credits.delivered_from_earlier_runs.refund}`,
+        ]
+      : []),
     `quarantine: ${s.quarantine.rows} rows; outputs in ${outDir}`,
     "",
   ].join("\n");

@@ -124,4 +124,25 @@ describe("several processes sharing one run on the PostgreSQL server", () => {
       await scratch.drop();
     }
   });
+
+  it("two processes given one run id at once: one does the run, the other refuses in one line before any work", async () => {
+    const scratch = await scratchDatabase("postgres");
+    try {
+      const env = { DATABASE_URL: scratch.url as string };
+      const run = (i: number) =>
+        runCli(["reconcile", "--in", input(), "--out", join(work, `same${i}`), "--run-id", "same-night"], env);
+      const results = await Promise.all([run(1), run(2)]);
+      expect(results.map((r) => r.code).sort()).toEqual(results.some((r) => r.code === 1) ? [0, 1] : [0, 0]);
+      for (const r of results.filter((r) => r.code === 1)) {
+        expect(r.stderr).toMatch(
+          /^billing reconcile: run same-night share 1\/1 is already running \(process \d+ on .+\); wait for it, or give this run another --run-id\n$/,
+        );
+      }
+      const keys = await ledgerKeys(scratch);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(keys).toHaveLength(owedCount());
+    } finally {
+      await scratch.drop();
+    }
+  });
 });

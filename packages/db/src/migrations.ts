@@ -274,6 +274,33 @@ const MIGRATIONS: Record<string, readonly string[]> = {
     // month: without an index that scanned every run's quarantined rows, a cost growing night by night.
     `CREATE INDEX quarantined_rows_msisdn ON quarantined_rows (msisdn) WHERE record_id IS NOT NULL`,
   ],
+  // Each credit is delivered once in a credits.csv (reconcile.md): the ledger stays append-only, and which
+  // completed run listed a credit is a row of its own. A run records its host and process, so that the next
+  // run on the host can tell a run that died from one still going.
+  "0007_credit_deliveries": [
+    `ALTER TABLE runs DROP CONSTRAINT runs_status_check`,
+    `ALTER TABLE runs ADD CONSTRAINT runs_status_check
+      CHECK (status IN ('running', 'finished', 'failed', 'interrupted'))`,
+    `ALTER TABLE runs ADD COLUMN host text`,
+    `ALTER TABLE runs ADD COLUMN pid integer`,
+    `CREATE TABLE credit_deliveries (
+      credit_id text PRIMARY KEY REFERENCES credit_ledger (credit_id),
+      run_id text NOT NULL,
+      shard text NOT NULL,
+      delivered_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE FUNCTION credit_deliveries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'credit_deliveries is append-only: % refused', TG_OP;
+      END $$`,
+    `CREATE TRIGGER credit_deliveries_no_update BEFORE UPDATE OR DELETE ON credit_deliveries
+      FOR EACH ROW EXECUTE FUNCTION credit_deliveries_append_only()`,
+    `CREATE TRIGGER credit_deliveries_no_truncate BEFORE TRUNCATE ON credit_deliveries
+      FOR EACH STATEMENT EXECUTE FUNCTION credit_deliveries_append_only()`,
+    // Credits of runs that finished before this migration were in their credits.csv.
+    `INSERT INTO credit_deliveries (credit_id, run_id, shard)
+      SELECT l.credit_id, l.run_id, 'before 0007' FROM credit_ledger l
+      WHERE EXISTS (SELECT 1 FROM runs r WHERE r.run_id = l.run_id AND r.status = 'finished')`,
+  ],
 };
 
 const provider: MigrationProvider = {

@@ -110,10 +110,21 @@ export interface RunsTable {
   shard: string;
   started_at: Timestamp;
   finished_at: Timestamp | null;
-  status: "running" | "finished" | "failed";
+  status: "running" | "finished" | "failed" | "interrupted";
   input_digests: Json<Record<string, string>>;
   catalogue_digest: string | null;
   summary: Json | null;
+  /** The host and process of the run, so that a later run on the host can tell whether it died. */
+  host: string | null;
+  pid: number | null;
+}
+
+export interface CreditDeliveriesTable {
+  credit_id: string;
+  /** The completed run whose credits.csv listed the credit. */
+  run_id: string;
+  shard: string;
+  delivered_at: GeneratedTimestamp;
 }
 
 export interface ServiceCredentialsTable {
@@ -159,6 +170,7 @@ export interface Schema {
   credit_ledger: CreditLedgerTable;
   quarantined_rows: QuarantinedRowsTable;
   runs: RunsTable;
+  credit_deliveries: CreditDeliveriesTable;
   service_credentials: ServiceCredentialsTable;
   kiosks: KiosksTable;
   access_log: AccessLogTable;

@@ -1,15 +1,17 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
-import { type BillingDatabase, clearQuarantined, failRun, finishRun, setRunInputs, startRun } from "@billing/db";
 import {
-  CREDIT_HEADER,
-  creditFields,
-  DISCREPANCY_HEADER,
-  discrepancyFields,
-  formatShard,
-  type Shard,
-  WHOLE_RUN,
-} from "@billing/formats";
+  type BillingDatabase,
+  clearQuarantined,
+  completeRun,
+  failRun,
+  markInterrupted,
+  setRunInputs,
+  startRun,
+  undeliveredCredits,
+} from "@billing/db";
+import { DISCREPANCY_HEADER, discrepancyFields, formatShard, inShard, type Shard, WHOLE_RUN } from "@billing/formats";
 import {
   countFor,
   type FileCount,
@@ -31,6 +33,7 @@ import { accountFor, directoryOfTable } from "@billing/reconciliation";
 import pLimit from "p-limit";
 import { loadCatalogue } from "./catalogue.js";
 import { type ChunkRaters, chunkRaters } from "./chunk-raters.js";
+import { CreditsFile } from "./credits-file.js";
 import { CsvOutput } from "./csv-output.js";
 import { inputDigests } from "./input-digests.js";
 import { DatabaseQuarantine } from "./quarantine.js";
@@ -92,12 +95,12 @@ async function reconcileMonths(
   reference: SpillFiles,
   quarantine: DatabaseQuarantine,
   counts: Map<string, FileCount>,
+  creditsOut: CreditsFile,
+  totals: RunTotals,
   options: ReconcileOptions,
 ): Promise<{ months: string[]; totals: RunTotals; report: ReportTotals }> {
-  const totals = new RunTotals();
   const report = new ReportTotals();
   const discrepanciesOut = new CsvOutput(join(options.outDir, "discrepancies.csv"), DISCREPANCY_HEADER);
-  const creditsOut = new CsvOutput(join(options.outDir, "credits.csv"), CREDIT_HEADER);
   const record = async (result: ChunkResult) => {
     totals.cdrRated += result.cdrRated;
     totals.cdrDuplicates += result.cdrDuplicates;
@@ -112,7 +115,7 @@ async function reconcileMonths(
     }
     for (const c of result.issued) {
       totals.addCredit(c);
-      await creditsOut.write(creditFields(c));
+      await creditsOut.write(c);
     }
     totals.overCredited.push(...result.overCredited);
     totals.noAccount.push(...result.noAccount);
@@ -203,7 +206,16 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
   };
   const cuts = findCuts(inputs, splitReading);
   const run = { runId, shard: shardText };
-  await startRun(database, run, started);
+  await startRun(database, run, started, { host: hostname(), pid: process.pid }, processAlive);
+  await markInterrupted(database, run, hostname(), processAlive);
+  // What earlier runs issued and no completed run delivered goes first into this run's credits.csv.
+  const totals = new RunTotals();
+  const creditsOut = new CreditsFile(options.outDir);
+  for (const credit of await undeliveredCredits(database, run)) {
+    if (!inShard(credit.key.msisdn, shard)) continue;
+    totals.addEarlierCredit(credit);
+    await creditsOut.write(credit);
+  }
 
   const quarantine = new DatabaseQuarantine(database, runId, shardText);
   const counts = new Map<string, FileCount>();
@@ -271,7 +283,17 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         };
         const raters = chunkRaters(ctx, catalogueText, vpmn, spillLocations(spilled), options.threads ?? 0);
         try {
-          reconciled = await reconcileMonths(ctx, raters, spilled, reference, quarantine, counts, options);
+          reconciled = await reconcileMonths(
+            ctx,
+            raters,
+            spilled,
+            reference,
+            quarantine,
+            counts,
+            creditsOut,
+            totals,
+            options,
+          );
         } finally {
           await raters.close();
         }
@@ -283,7 +305,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     } finally {
       reference.remove();
     }
-    const { months, totals, report } = reconciled;
+    const { months, report } = reconciled;
 
     const finished = now();
     const summary = buildSummary(
@@ -304,10 +326,22 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     );
     await writeFile(join(options.outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFile(join(options.outDir, "report.html"), renderReport(summary, report));
-    await finishRun(database, run, finished, catalogueDigest, summary);
+    await creditsOut.publish();
+    await completeRun(database, run, finished, catalogueDigest, summary, creditsOut.delivered);
     return summary;
   } catch (error) {
+    await creditsOut.discard();
     await failRun(database, run, now()).catch(() => {});
     throw error;
+  }
+}
+
+/** Whether a process of this host still runs (a run's, recorded in `runs`). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

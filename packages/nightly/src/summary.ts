@@ -24,6 +24,9 @@ export class RunTotals {
   creditsIssued = 0;
   creditsRefund = 0;
   creditsOvercharge = 0;
+  /** Credits earlier runs issued and never delivered, listed first in this run's credits.csv. */
+  earlierCredits = 0;
+  earlierRefund = 0;
   readonly overCredited: OverCredited[] = [];
   readonly noAccount: Discrepancy[] = [];
 
@@ -35,6 +38,11 @@ export class RunTotals {
     c.difference += d.differenceCents ?? 0;
     c.refund += d.refundCents;
     this.classes.set(d.class, c);
+  }
+
+  addEarlierCredit(c: { readonly refundCents: number }): void {
+    this.earlierCredits += 1;
+    this.earlierRefund += c.refundCents;
   }
 
   addCredit(c: PlannedCredit): void {
@@ -116,6 +124,8 @@ export function buildSummary(ctx: SummaryContext, totals: RunTotals) {
       issued: totals.creditsIssued,
       overcharge: formatCents(totals.creditsOvercharge),
       refund: formatCents(totals.creditsRefund),
+      /** Issued by earlier runs that never delivered them, delivered in this run's credits.csv too. */
+      delivered_from_earlier_runs: { credits: totals.earlierCredits, refund: formatCents(totals.earlierRefund) },
       over_credited: totals.overCredited.map((o) => ({
         msisdn: o.key.msisdn,
         bill_month: o.key.billMonth,

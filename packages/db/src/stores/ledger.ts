@@ -134,3 +134,81 @@ export async function creditsOfMonth(
     issuedAt: c.issued_at.getTime(),
   }));
 }
+
+/** A credit of the ledger as credits.csv lists it. */
+export interface LedgerCredit {
+  readonly creditId: string;
+  readonly idempotencyKey: string;
+  readonly account: { readonly accountId: string; readonly settleTo: "balance" | "next_bill" };
+  readonly key: {
+    readonly msisdn: string;
+    readonly billMonth: string;
+    readonly itemKey: string;
+    readonly occurrence: number;
+  };
+  readonly class: string;
+  readonly overchargeCents: number;
+  readonly refundCents: number;
+  readonly runId: string;
+}
+
+/**
+ * Credits no completed run has delivered, of runs not running now (but
+ * `self`, starting again): those an interrupted run issued, and those a
+ * replay or a dispute issued outside any run. In (bill month, msisdn, item,
+ * occurrence, issue) order.
+ */
+export async function undeliveredCredits(
+  database: BillingDatabase,
+  self: { readonly runId: string; readonly shard: string },
+): Promise<LedgerCredit[]> {
+  const rows = await database.db
+    .selectFrom("credit_ledger as l")
+    .selectAll("l")
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(selectFrom("credit_deliveries as d").select("d.credit_id").whereRef("d.credit_id", "=", "l.credit_id")),
+      ),
+    )
+    .where(({ not, exists, selectFrom, and, or, eb }) =>
+      not(
+        exists(
+          selectFrom("runs as r")
+            .select("r.run_id")
+            .whereRef("r.run_id", "=", "l.run_id")
+            .where("r.status", "=", "running")
+            .where((w) => w.or([w("r.run_id", "<>", self.runId), w("r.shard", "<>", self.shard)])),
+        ),
+      ),
+    )
+    .orderBy("l.bill_month")
+    .orderBy("l.msisdn")
+    .orderBy("l.item_key")
+    .orderBy("l.occurrence")
+    .orderBy("l.issue_seq")
+    .execute();
+  return rows.map((c) => ({
+    creditId: c.credit_id,
+    idempotencyKey: c.idempotency_key,
+    account: { accountId: c.account_id, settleTo: c.settle_to },
+    key: { msisdn: c.msisdn, billMonth: c.bill_month, itemKey: c.item_key, occurrence: c.occurrence },
+    class: c.class,
+    overchargeCents: centsOf(c.overcharge),
+    refundCents: centsOf(c.refund),
+    runId: c.run_id,
+  }));
+}
+
+/** Records that a completed run's credits.csv listed these credits; each credit is delivered once. */
+export async function recordDeliveries(
+  session: RawSession,
+  run: { readonly runId: string; readonly shard: string },
+  creditIds: readonly string[],
+): Promise<void> {
+  if (creditIds.length === 0) return;
+  await session.query(
+    `INSERT INTO credit_deliveries (credit_id, run_id, shard)
+     SELECT c, $2, $3 FROM unnest($1::text[]) AS c ON CONFLICT (credit_id) DO NOTHING`,
+    [creditIds, run.runId, run.shard],
+  );
+}
