@@ -301,6 +301,13 @@ const MIGRATIONS: Record<string, readonly string[]> = {
       SELECT l.credit_id, l.run_id, 'before 0007' FROM credit_ledger l
       WHERE EXISTS (SELECT 1 FROM runs r WHERE r.run_id = l.run_id AND r.status = 'finished')`,
   ],
+  // The unverifiable rule (reconcile.md) matches a bill line to a quarantined row by record_id whatever
+  // its msisdn, in its bill month; and to a row of its msisdn and month whose record_id could not be read.
+  "0008_quarantine_evidence": [
+    `ALTER TABLE quarantined_rows ADD COLUMN record_unreadable boolean NOT NULL DEFAULT false`,
+    `CREATE INDEX quarantined_rows_record_id ON quarantined_rows (record_id) WHERE record_id IS NOT NULL`,
+    `CREATE INDEX quarantined_rows_unreadable ON quarantined_rows (msisdn) WHERE record_unreadable`,
+  ],
 };
 
 const provider: MigrationProvider = {

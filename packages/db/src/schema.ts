@@ -102,6 +102,7 @@ export interface QuarantinedRowsTable {
   record_id: string | null;
   msisdn: string | null;
   bill_month: string | null;
+  record_unreadable: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface RunsTable {

@@ -88,6 +88,8 @@ export interface DeliveryFiles {
   readonly files: readonly string[];
   readonly columns: readonly (readonly number[])[];
   readonly runId: string;
+  /** The bill month whose spill is read. */
+  readonly billMonth: string;
 }
 
 /**
@@ -112,7 +114,8 @@ export function deliveredRecords(
     const parsed = parseCdrFields(fields);
     if (!parsed.ok) {
       const recordId = fieldText(fields, RECORD_ID) || null;
-      malformed.push({ file, line, reason: parsed.reason, raw: row.raw(), recordId, msisdn: row.msisdn() });
+      const evidence = { recordId, billMonth: from.billMonth, recordUnreadable: recordId === null };
+      malformed.push({ file, line, reason: parsed.reason, raw: row.raw(), msisdn: row.msisdn(), ...evidence });
       continue;
     }
     const r = parsed.value;
@@ -167,7 +170,8 @@ export function deliveredBill(
     const file = from.files[row.fileSeq] as string;
     const parsed = parseBillFields(row.fields);
     if (!parsed.ok) {
-      malformed.push({ file, line, reason: parsed.reason, raw: row.raw(), recordId: null, msisdn: row.msisdn() });
+      const evidence = { recordId: null, billMonth: from.billMonth, recordUnreadable: false };
+      malformed.push({ file, line, reason: parsed.reason, raw: row.raw(), msisdn: row.msisdn(), ...evidence });
       continue;
     }
     const { itemKey, cents } = parsed.value;

@@ -1,5 +1,14 @@
 import { join } from "node:path";
-import { columnIndexes, inShard, MSISDN, type QuarantineEntry, type Row, type Shard } from "@billing/formats";
+import {
+  columnIndexes,
+  inShard,
+  MSISDN,
+  type QuarantineEntry,
+  quarantineEvidence,
+  type Row,
+  rowOf,
+  type Shard,
+} from "@billing/formats";
 import { type FileSpan, readCsv } from "./csv.js";
 
 export interface FileCount {
@@ -60,14 +69,7 @@ export function quarantineRow(
     return undefined;
   }
   count.quarantined += 1;
-  return ctx.quarantine.add({
-    file,
-    line,
-    reason,
-    raw,
-    recordId: row?.record_id || null,
-    msisdn,
-  });
+  return ctx.quarantine.add({ file, line, reason, raw, msisdn, ...quarantineEvidence(row) });
 }
 
 export interface RowReading extends FileSpan {
@@ -108,7 +110,16 @@ export function readRows(ctx: ReadContext, file: string, reading: RowReading): P
     },
     onEntry: (entry) => {
       count.read += 1;
-      if (!entry.fields) return quarantineRow(ctx, file, entry.line, entry.reason, entry.raw, null);
+      // A row of the wrong width is still read by position, as far as it goes: its record_id as read is evidence.
+      if (!entry.fields)
+        return quarantineRow(
+          ctx,
+          file,
+          entry.line,
+          entry.reason,
+          entry.raw,
+          rowOf(entry.raw.split(","), columns, indexes),
+        );
       return onRow(entry.fields, indexes, entry);
     },
     ...(onFieldBytes && {

@@ -54,6 +54,7 @@ describe("a subscriber-month's delivery", () => {
       files: ["cdr-1.csv", "cdr-2.csv"],
       columns: [CDR_AT, CDR_AT],
       runId: "run-7",
+      billMonth: "2026-09",
     });
     expect(kept.map((c) => c.record)).toEqual([
       sms('C"', 500, "cdr-2.csv", 3, "run-7"),
@@ -69,6 +70,8 @@ describe("a subscriber-month's delivery", () => {
         raw: rows[4]?.raw,
         recordId: "D",
         msisdn: "13800000000",
+        billMonth: "2026-09",
+        recordUnreadable: false,
       },
     ]);
   });
@@ -95,6 +98,7 @@ describe("a subscriber-month's delivery", () => {
         [3, 0, 2, 1],
       ],
       runId: "r",
+      billMonth: "2026-09",
     };
     const bill = deliveredBill(
       linesOf([

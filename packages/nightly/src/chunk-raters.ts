@@ -42,6 +42,7 @@ export function chunkRaters(
     cdrColumns: ctx.cdrColumns,
     billFiles: ctx.billFiles,
     billColumns: ctx.billColumns,
+    quarantinedIds: ctx.quarantinedIds,
   };
   // A pool a lane: a lane's ranges always go to the thread that has read their spills.
   const pools = Array.from({ length: threads }, () =>

@@ -23,7 +23,22 @@ export class DatabaseQuarantine implements QuarantineSink {
 
   /** Records a row; returns a promise when a batch is being written, so the reader can wait. */
   add(e: QuarantineEntry): Promise<void> | undefined {
-    this.pending.add(copyRows([[this.runId, this.shard, e.file, e.line, e.reason, e.raw, e.recordId, e.msisdn, null]]));
+    this.pending.add(
+      copyRows([
+        [
+          this.runId,
+          this.shard,
+          e.file,
+          e.line,
+          e.reason,
+          e.raw,
+          e.recordId,
+          e.msisdn,
+          e.billMonth,
+          e.recordUnreadable ? "t" : "f",
+        ],
+      ]),
+    );
     return this.pending.count >= BATCH ? this.flush() : undefined;
   }
 

@@ -1,5 +1,4 @@
 import {
-  groupBy,
   type MonthRows,
   MonthRowsWriter,
   parseStoredBill,
@@ -31,8 +30,11 @@ import {
   type LedgerEntry,
   type OverCredited,
   type PlannedCredit,
+  quarantineEvidence,
   reconcileSubscriberMonth,
 } from "@billing/reconciliation";
+
+const NO_IDS: ReadonlyMap<string, string> = new Map();
 
 /**
  * What rating a chunk needs besides the chunk: the same for every chunk of a
@@ -43,6 +45,8 @@ export interface ChunkRatingContext {
   readonly catalogue: Catalogue;
   readonly directory: Directory;
   readonly runId: string;
+  /** Reason by record_id as read of every row quarantined with one, by bill month (quarantinedRecordIds). */
+  readonly quarantinedIds: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** The run's CDR files, which spilled rows name by index, and where CDR_COLUMNS are in each (columnIndexes). */
   readonly cdrFiles: readonly string[];
   readonly cdrColumns: readonly (readonly number[])[];
@@ -68,8 +72,8 @@ export interface ChunkInput {
   readonly storedBills: readonly (readonly [msisdn: string, lines: string])[];
   /** The ledger's credits of the chunk's msisdns in the month, by msisdn. */
   readonly ledger: ReadonlyMap<string, readonly LedgerEntry[]>;
-  /** Records quarantined as malformed, in any run. */
-  readonly quarantined: readonly { msisdn: string | null; record_id: string | null; reason: string }[];
+  /** The reason, by msisdn, of a row of the month quarantined with no readable record_id (any run). */
+  readonly unreadable: ReadonlyMap<string, string>;
   /** The plan periods and subscriptions of the chunk's msisdns that have any. */
   readonly periods: readonly (readonly [msisdn: string, periods: readonly PlanPeriod[]])[];
   readonly subscriptions: readonly (readonly [msisdn: string, subscriptions: readonly Subscription[]])[];
@@ -106,7 +110,12 @@ function chunkBills(
   input: ChunkInput,
   delivered: RangeDelivery,
 ): { billOf: Map<string, BilledLine[]>; rows: MonthRows; malformed: QuarantineEntry[] } {
-  const from: DeliveryFiles = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId };
+  const from: DeliveryFiles = {
+    files: ctx.billFiles,
+    columns: ctx.billColumns,
+    runId: ctx.runId,
+    billMonth: input.billMonth,
+  };
   const billOf = new Map<string, BilledLine[]>();
   const rows = new MonthRowsWriter();
   const malformed: QuarantineEntry[] = [];
@@ -135,7 +144,6 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
   const bills = chunkBills(ctx, input, delivered);
   const periodsOf = new Map(input.periods);
   const subscriptionsOf = new Map(input.subscriptions);
-  const quarantinedBy = groupBy(input.quarantined, (q) => q.msisdn as string);
   const fresh = new MonthRowsWriter();
   const merged = new MonthRowsWriter();
   const discrepancies: Discrepancy[] = [];
@@ -144,7 +152,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
   const noAccount: Discrepancy[] = [];
   const repeated: RepeatedId[] = [];
   const malformed: QuarantineEntry[] = bills.malformed;
-  const cdrsFrom: DeliveryFiles = { files: ctx.cdrFiles, columns: ctx.cdrColumns, runId: ctx.runId };
+  const cdrsFrom: DeliveryFiles = { files: ctx.cdrFiles, columns: ctx.cdrColumns, runId: ctx.runId, billMonth };
   const unratable = new Map<string, number>();
   let itemsRated = 0;
   let matched = 0;
@@ -157,12 +165,17 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
     let usage: UsageRecord[] | undefined;
     // The record_ids this run delivered to a stored month; a month stored for the first time has no others.
     const deliveredIds = stored === undefined ? undefined : new Set<string>();
-    const quarantined = new Map((quarantinedBy.get(msisdn) ?? []).map((q) => [q.record_id as string, q.reason]));
+    // This run's malformed rows of the subscriber, found here on the rating thread, before what any run stored.
+    const malformedNow = new Map<string, string>();
+    let unreadable = input.unreadable.get(msisdn) ?? null;
     if (cdrs !== undefined) {
       const now = deliveredRecords({ ...delivered.cdrs, starts: cdrs }, cdrsFrom);
       repeated.push(...now.repeated);
       malformed.push(...now.malformed);
-      for (const m of now.malformed) if (m.recordId !== null) quarantined.set(m.recordId, m.reason);
+      for (const m of now.malformed) {
+        if (m.recordId !== null) malformedNow.set(m.recordId, m.reason);
+        else if (m.recordUnreadable) unreadable ??= m.reason;
+      }
       if (deliveredIds) for (const c of now.kept) deliveredIds.add(c.record[0]);
       if (stored === undefined) {
         usage = now.kept.map((c) => c.usage);
@@ -190,7 +203,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
       catalogue: ctx.catalogue,
       directory: ctx.directory,
       billLines: bills.billOf.get(msisdn) ?? [],
-      quarantined,
+      quarantined: quarantineEvidence([malformedNow, ctx.quarantinedIds.get(billMonth) ?? NO_IDS], unreadable),
       ledger: input.ledger.get(msisdn) ?? [],
     });
     for (const item of month.items) {

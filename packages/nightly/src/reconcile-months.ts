@@ -2,13 +2,13 @@ import {
   type BillingDatabase,
   issueCredits,
   ledgerOf,
-  quarantinedRecordsOf,
   type RawSession,
   readStoredChunk,
   StoredMeanwhile,
   storeChunkRows,
   storeDiscrepancies,
   storedMsisdns,
+  unreadableQuarantined,
 } from "@billing/db";
 import { inShard, type QuarantineEntry, type Shard } from "@billing/formats";
 import type { RangeReference, RepeatedId } from "@billing/ingest";
@@ -121,7 +121,7 @@ async function readChunk(
   const withoutBill = msisdns.filter((m) => !chunk.billed.has(m));
   const [ledger, quarantined, stored] = await Promise.all([
     ledgerOf(ctx.database, billMonth, msisdns),
-    quarantinedRecordsOf(ctx.database, msisdns),
+    unreadableQuarantined(ctx.database, msisdns, billMonth),
     readStoredChunk(ctx.database, billMonth, msisdns, withoutBill),
   ]);
   return {
@@ -132,7 +132,7 @@ async function readChunk(
       storedUsage: stored.usage,
       storedBills: stored.bills,
       ledger,
-      quarantined,
+      unreadable: quarantined,
       periods: entriesOf(chunk.reference.periods, msisdns),
       subscriptions: entriesOf(chunk.reference.subscriptions, msisdns),
     },

@@ -7,6 +7,7 @@ import {
   completeRun,
   failRun,
   markInterrupted,
+  quarantinedRecordIds,
   setRunInputs,
   startRun,
   undeliveredCredits,
@@ -128,7 +129,8 @@ async function reconcileMonths(
       count.quarantined += 1;
       count.duplicateIds += 1;
       const reason = `duplicate record_id ${r.recordId}`;
-      await quarantine.add({ file: r.file, line: r.line, reason, raw: r.raw, recordId: null, msisdn: null });
+      const none = { recordId: null, msisdn: null, billMonth: null, recordUnreadable: false };
+      await quarantine.add({ file: r.file, line: r.line, reason, raw: r.raw, ...none });
     }
   };
 
@@ -280,6 +282,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
           billFiles: inputs.bills,
           cdrColumns: spilled.cdrColumns,
           billColumns: spilled.billColumns,
+          quarantinedIds: await quarantinedRecordIds(database, [...spilled.months]),
         };
         const raters = chunkRaters(ctx, catalogueText, vpmn, spillLocations(spilled), options.threads ?? 0);
         try {

@@ -6,6 +6,7 @@ import {
   type RatedMonth,
   UNRATABLE_STATUSES,
 } from "@billing/rating";
+import { NO_QUARANTINE, type QuarantineEvidence } from "./quarantine-evidence.js";
 
 export const DISCREPANCY_CLASSES = [
   "overcharge",
@@ -60,14 +61,14 @@ export interface MonthDiff {
 
 /**
  * Diffs one subscriber-month's correct items against its bill lines, item by
- * item, never netting one against another (reconcile.md). `quarantined` holds
- * the record ids of the month's malformed rows: a line billing one of them is
+ * item, never netting one against another (reconcile.md). A line with no
+ * item whose record may be one the run could not read (`quarantined`) is
  * unverifiable, not a phantom.
  */
 export function diffSubscriberMonth(
   month: RatedMonth,
   lines: readonly BilledLine[],
-  quarantined: ReadonlyMap<string, string> = new Map(),
+  quarantined: QuarantineEvidence = NO_QUARANTINE,
 ): MonthDiff {
   // Map order is first insertion, and a key set again keeps its place: the items' keys in order, each its last item.
   const items = new Map<string, RatedItem>();
@@ -151,7 +152,8 @@ export function diffSubscriberMonth(
     const billed = linesByKey.get(key) as BilledLine[];
     if (billed.length > 1) billed.sort(byOccurrence);
     const first = billed[0] as BilledLine;
-    const reason = quarantined.get(key);
+    const usage = !key.startsWith("FEE:") && !key.startsWith("VAS:");
+    const reason = quarantined.recordReason(key) ?? (usage ? (quarantined.unreadable ?? undefined) : undefined);
     if (reason !== undefined)
       emit(key, first.occurrence, "unverifiable", first.cents, null, `record quarantined: ${reason}`);
     else if (first.cents > 0) emit(key, first.occurrence, "phantom_charge", first.cents, 0, phantomExplanation(key));

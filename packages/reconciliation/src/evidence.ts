@@ -45,7 +45,13 @@ export function evidenceFiles(inputs: ReplayInputs): Record<string, string> {
         c.runId,
       ]),
     ),
-    "quarantined-records.csv": csv(["record_id", "reason"], [...inputs.quarantined.entries()]),
+    "quarantined-records.csv": csv(
+      ["record_id", "reason"],
+      [
+        ...inputs.quarantined.entries(),
+        ...(inputs.unreadableQuarantined === null ? [] : [["", inputs.unreadableQuarantined] as [string, string]]),
+      ],
+    ),
   };
 }
 

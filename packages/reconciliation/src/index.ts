@@ -3,6 +3,7 @@ export * from "./diff.js";
 export * from "./directory.js";
 export * from "./evidence.js";
 export * from "./ledger.js";
+export * from "./quarantine-evidence.js";
 export * from "./replay.js";
 export * from "./replay-inputs.js";
 export * from "./subscriber-month.js";

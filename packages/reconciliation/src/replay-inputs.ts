@@ -33,7 +33,9 @@ export interface ReplayInputs {
   readonly subscriptions: readonly Subscription[];
   readonly records: readonly (UsageRecord & { readonly sourceFile: string; readonly sourceLine: number })[];
   readonly billLines: readonly (BilledLine & { readonly sourceFile: string; readonly sourceLine: number })[];
-  /** Malformed rows of the subscriber kept by earlier runs, by record_id. */
+  /** Rows quarantined by earlier runs that may stand behind the month's bill lines: reason by record_id as read. */
   readonly quarantined: ReadonlyMap<string, string>;
+  /** The reason a row of the subscriber and month was quarantined with no readable record_id; null when none was. */
+  readonly unreadableQuarantined: string | null;
   readonly credits: readonly StoredCredit[];
 }

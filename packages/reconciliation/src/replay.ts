@@ -12,6 +12,7 @@ import type { BilledLine, Discrepancy } from "./diff.js";
 import { directoryOf } from "./directory.js";
 import { evidenceDigest, evidenceFiles } from "./evidence.js";
 import { type Account, type IssuedSoFar, idempotencyKey, type PlannedCredit } from "./ledger.js";
+import { quarantineEvidence } from "./quarantine-evidence.js";
 import { ReplayError, type ReplayInputs } from "./replay-inputs.js";
 import { reconcileSubscriberMonth, type SubscriberMonthResult } from "./subscriber-month.js";
 
@@ -34,7 +35,7 @@ export function reconcileStored(inputs: ReplayInputs): SubscriberMonthResult & {
     catalogue,
     directory: directoryOf(byMsisdn),
     billLines: inputs.billLines,
-    quarantined: inputs.quarantined,
+    quarantined: quarantineEvidence([inputs.quarantined], inputs.unreadableQuarantined),
     ledger: inputs.credits,
   });
   return { ...result, catalogue };

@@ -9,6 +9,7 @@ import {
 } from "@billing/rating";
 import { type BilledLine, diffSubscriberMonth, type MonthDiff } from "./diff.js";
 import { type Account, accountFor, type CreditPlan, type IssuedSoFar, planCredits, type RefundKey } from "./ledger.js";
+import type { QuarantineEvidence } from "./quarantine-evidence.js";
 
 /** A credit the ledger holds for a key of the subscriber-month: what "issued so far" adds up. */
 export interface LedgerEntry {
@@ -45,8 +46,8 @@ export interface SubscriberMonthInput {
   readonly catalogue: Catalogue;
   readonly directory: Directory;
   readonly billLines: readonly BilledLine[];
-  /** Malformed rows of the subscriber, reason by record_id (the unverifiable rule). */
-  readonly quarantined: ReadonlyMap<string, string>;
+  /** What the quarantine says of the month's bill lines (the unverifiable rule). */
+  readonly quarantined: QuarantineEvidence;
   readonly ledger: Iterable<LedgerEntry>;
 }
 

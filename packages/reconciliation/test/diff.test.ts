@@ -1,5 +1,5 @@
 import { parseCatalogueText, type RatedMonth, rateSubscriberMonth } from "@billing/rating";
-import { type BilledLine, diffSubscriberMonth } from "@billing/reconciliation";
+import { type BilledLine, diffSubscriberMonth, quarantineEvidence } from "@billing/reconciliation";
 import { describe, expect, it } from "vitest";
 
 const catalogue = (() => {
@@ -70,8 +70,13 @@ function month(records: { id: string; at: string; seconds: number; party?: strin
 }
 
 const line = (itemKey: string, cents: number, occurrence = 1): BilledLine => ({ itemKey, occurrence, cents });
-const classes = (m: RatedMonth, lines: BilledLine[], quarantined = new Map<string, string>()) =>
-  diffSubscriberMonth(m, lines, quarantined).discrepancies.map(
+const classes = (
+  m: RatedMonth,
+  lines: BilledLine[],
+  quarantined = new Map<string, string>(),
+  unreadable: string | null = null,
+) =>
+  diffSubscriberMonth(m, lines, quarantineEvidence([quarantined], unreadable)).discrepancies.map(
     (d) => `${d.itemKey}#${d.occurrence} ${d.class} ${d.billedCents}/${d.expectedCents} refund ${d.refundCents}`,
   );
 
@@ -139,5 +144,47 @@ describe("diff classes (reconcile.md)", () => {
         new Map([["Q", "bad start_time"]]),
       ),
     ).toEqual(["Q#1 unverifiable 50/null refund 0"]);
+  });
+
+  // reconcile.md: refunds are owed on evidence, never on a broken feed.
+  it.each([
+    [
+      "no quarantined row: a line with nothing behind it is a phantom",
+      new Map(),
+      null,
+      "Q#1 phantom_charge 50/0 refund 100",
+    ],
+    [
+      "a row whose record_id as read is the line's item_key",
+      new Map([["Q", "msisdn: not 11 digits"]]),
+      null,
+      "Q#1 unverifiable 50/null refund 0",
+    ],
+    [
+      "a row of the msisdn and month whose record_id could not be read",
+      new Map(),
+      "record_id: empty",
+      "Q#1 unverifiable 50/null refund 0",
+    ],
+  ] as const)("the unverifiable rule: %s", (_case, byId, unreadable, expected) => {
+    expect(
+      classes(
+        m,
+        [line("FEE:P", 1000), line("A", 20), line("B", 40), line("D", 20), line("Q", 50)],
+        new Map(byId),
+        unreadable,
+      ),
+    ).toEqual([expected]);
+  });
+
+  it("an unreadable record_id makes usage lines unverifiable, never a fee or a value-added line", () => {
+    expect(
+      classes(
+        m,
+        [line("FEE:P", 1000), line("FEE:X", 1000), line("VAS:N", 300), line("A", 20), line("B", 40), line("D", 20)],
+        new Map(),
+        "record_id: empty",
+      ),
+    ).toEqual(["FEE:X#1 phantom_charge 1000/0 refund 2000", "VAS:N#1 phantom_charge 300/0 refund 600"].sort());
   });
 });

@@ -11,6 +11,7 @@ export const QUARANTINE_COLUMNS = [
   "record_id",
   "msisdn",
   "bill_month",
+  "record_unreadable",
 ] as const;
 
 /** Appends a batch of quarantined rows, as COPY text lines of QUARANTINE_COLUMNS. */
@@ -45,21 +46,79 @@ export function quarantinedPage(
     .execute();
 }
 
+const NOT_A_REPEAT = "duplicate record_id%";
+
 /**
- * Malformed records of some msisdns kept by any run, as (msisdn, record_id,
- * reason): the bill lines they may stand behind are unverifiable, not refunded.
+ * Reason by record_id as read, of every row any run quarantined with one, for
+ * each of `months`: a row of no known bill month counts for every month. A
+ * bill line whose item_key is one of them is unverifiable, whatever msisdn the row had.
  */
-export function quarantinedRecordsOf(
+export async function quarantinedRecordIds(
   database: BillingDatabase,
-  msisdns: readonly string[],
-): Promise<{ msisdn: string | null; record_id: string | null; reason: string }[]> {
-  return database.db
+  months: readonly string[],
+): Promise<Map<string, Map<string, string>>> {
+  const byMonth = new Map(months.map((m) => [m, new Map<string, string>()]));
+  if (months.length === 0) return byMonth;
+  const rows = await database.db
     .selectFrom("quarantined_rows")
-    .select(["msisdn", "record_id", "reason"])
-    .where((eb) => eb("msisdn", "=", eb.fn.any(eb.val(msisdns))))
+    .select(["record_id", "reason", "bill_month"])
     .where("record_id", "is not", null)
-    .where("reason", "not like", "duplicate record_id%")
+    .where("reason", "not like", NOT_A_REPEAT)
+    .where((eb) => eb.or([eb("bill_month", "is", null), eb("bill_month", "in", months)]))
     .orderBy("record_id")
     .orderBy("run_id")
+    .orderBy("file")
+    .orderBy("line")
     .execute();
+  for (const r of rows) {
+    const into = r.bill_month === null ? [...byMonth.values()] : [byMonth.get(r.bill_month)];
+    for (const map of into) map?.set(r.record_id as string, r.reason);
+  }
+  return byMonth;
+}
+
+/** Reason by record_id of the quarantined rows of a bill month (or of none known) whose record_id is one of `recordIds`. */
+export async function quarantinedReasonsFor(
+  database: BillingDatabase,
+  recordIds: readonly string[],
+  billMonth: string,
+): Promise<Map<string, string>> {
+  if (recordIds.length === 0) return new Map();
+  const rows = await database.db
+    .selectFrom("quarantined_rows")
+    .select(["record_id", "reason"])
+    .where((eb) => eb("record_id", "=", eb.fn.any(eb.val(recordIds))))
+    .where("reason", "not like", NOT_A_REPEAT)
+    .where((eb) => eb.or([eb("bill_month", "is", null), eb("bill_month", "=", billMonth)]))
+    .orderBy("record_id")
+    .orderBy("run_id")
+    .orderBy("file")
+    .orderBy("line")
+    .execute();
+  return new Map(rows.map((r) => [r.record_id as string, r.reason]));
+}
+
+/**
+ * The reason, by msisdn, of the first row any run quarantined for that
+ * msisdn in `billMonth` (or in no known month) whose record_id could not be
+ * read: every usage line of the msisdn-month without a record is unverifiable.
+ */
+export async function unreadableQuarantined(
+  database: BillingDatabase,
+  msisdns: readonly string[],
+  billMonth: string,
+): Promise<Map<string, string>> {
+  const rows = await database.db
+    .selectFrom("quarantined_rows")
+    .select(["msisdn", "reason"])
+    .where((eb) => eb("msisdn", "=", eb.fn.any(eb.val(msisdns))))
+    .where("record_unreadable", "=", true)
+    .where((eb) => eb.or([eb("bill_month", "is", null), eb("bill_month", "=", billMonth)]))
+    .orderBy("run_id")
+    .orderBy("file")
+    .orderBy("line")
+    .execute();
+  const byMsisdn = new Map<string, string>();
+  for (const r of rows) if (!byMsisdn.has(r.msisdn as string)) byMsisdn.set(r.msisdn as string, r.reason);
+  return byMsisdn;
 }

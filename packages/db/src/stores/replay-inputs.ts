@@ -3,7 +3,7 @@ import { ReplayError, type ReplayInputs } from "@billing/reconciliation";
 import type { BillingDatabase } from "../dialect.js";
 import { latestCatalogue } from "./catalogues.js";
 import { creditsOfMonth } from "./ledger.js";
-import { quarantinedRecordsOf } from "./quarantine.js";
+import { quarantinedReasonsFor, unreadableQuarantined } from "./quarantine.js";
 import { anyMonthStored, storedBillOf, storedRecordsOf } from "./subscriber-months.js";
 
 const toPeriod = (p: {
@@ -69,7 +69,8 @@ export async function loadReplayInputs(
   }));
   const records = await storedRecordsOf(database, msisdn, billMonth);
   const billLines = await storedBillOf(database, msisdn, billMonth);
-  const quarantined = await quarantinedRecordsOf(database, [msisdn]);
+  const quarantined = await quarantinedReasonsFor(database, [...new Set(billLines.map((l) => l.itemKey))], billMonth);
+  const unreadable = (await unreadableQuarantined(database, [msisdn], billMonth)).get(msisdn) ?? null;
   const credits = await creditsOfMonth(database, msisdn, billMonth);
   if (periods.length === 0 && records.length === 0 && billLines.length === 0 && subscriptions.length === 0) {
     if (!(await anyMonthStored(database, msisdn)) && credits.length === 0) {
@@ -89,7 +90,8 @@ export async function loadReplayInputs(
     subscriptions,
     records,
     billLines,
-    quarantined: new Map(quarantined.map((q) => [q.record_id as string, q.reason])),
+    quarantined,
+    unreadableQuarantined: unreadable,
     credits,
   };
 }

@@ -29,6 +29,7 @@ const ctx: ChunkRatingContext = {
   cdrColumns: data.cdrColumns,
   billFiles: data.billFiles,
   billColumns: data.billColumns,
+  quarantinedIds: data.quarantinedIds,
 };
 const delivered = rangeReader(data.spills);
 
