@@ -43,6 +43,11 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     )
     .option("--run-id <id>", "name of the run; processes sharing one run pass the same id")
     .option("--chunk-size <n>", "subscribers rated and credited per database transaction", positiveIntOption, 500)
+    .option(
+      "--accept-incomplete <YYYY-MM,...>",
+      "reconcile these bill months even when their feed looks incomplete (checked by an analyst)",
+      monthsOption,
+    )
     .action((opts) => run(async () => (await import("./reconcile-command.js")).reconcileCommand(opts, io)));
 
   program

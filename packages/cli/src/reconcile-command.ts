@@ -14,6 +14,7 @@ export interface ReconcileArgs {
   readonly shard?: Shard;
   readonly runId?: string;
   readonly chunkSize: number;
+  readonly acceptIncomplete?: readonly string[];
 }
 
 /** How far (%) V8 lets the old generation grow past what a full collection left live (decision 15). */
@@ -34,12 +35,19 @@ export async function reconcileCommand(args: ReconcileArgs, io: Io): Promise<num
       runId,
       now: io.now,
       chunkSize: args.chunkSize,
+      ...(args.acceptIncomplete && { acceptIncomplete: args.acceptIncomplete }),
       ...parallelism(database.capabilities),
       ...(args.shard ? { shard: args.shard } : {}),
     });
     progress.stop();
     io.stdout(report(summary, args.out));
-    return summary.cdrs.adds_up ? EXIT.ok : EXIT.problems;
+    for (const { month, reason } of summary.incomplete_months) {
+      io.stderr(
+        `billing reconcile: ${month} not reconciled, nothing of it stored or credited: ${reason} ` +
+          `(once checked, --accept-incomplete ${month} reconciles it)\n`,
+      );
+    }
+    return summary.cdrs.adds_up && summary.incomplete_months.length === 0 ? EXIT.ok : EXIT.problems;
   } catch (error) {
     if (error instanceof RunAlreadyRunning) {
       io.stderr(`billing reconcile: ${error.message}\n`);

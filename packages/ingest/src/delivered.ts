@@ -181,3 +181,44 @@ export function deliveredBill(
   }
   return { lines, malformed };
 }
+
+/** The record_ids of a subscriber-month's delivered CDRs as spilled (unchecked: the rule asks only whether a record is there). */
+export function deliveredRecordIds(lines: SpilledLines, from: DeliveryFiles): Set<string> {
+  const ids = new Set<string>();
+  const read = spilledReader(CDR_COLUMNS, from.columns);
+  for (const at of lines.starts) ids.add(fieldText(read(lines, at).fields, RECORD_ID));
+  return ids;
+}
+
+/** What of a range's delivered bill has usage behind it in the same delivery (reconcile.md, Completeness of the feed). */
+export interface UsageCoverage {
+  /** Usage lines (neither FEE: nor VAS:) of the delivered bill. */
+  readonly billedUsage: number;
+  /** Value-added (VAS:) lines of the delivered bill. */
+  readonly billedVas: number;
+  /** Usage lines with no record in this delivery: their item keys by msisdn, to look for among the stored records. */
+  readonly uncovered: readonly (readonly [msisdn: string, itemKeys: readonly string[]])[];
+}
+
+/** The coverage of a range's delivered bill lines by its delivered CDRs. */
+export function usageCoverage(delivery: RangeDelivery, cdrs: DeliveryFiles, bills: DeliveryFiles): UsageCoverage {
+  let billedUsage = 0;
+  let billedVas = 0;
+  const uncovered: [string, string[]][] = [];
+  for (const [msisdn, starts] of delivery.bills.starts) {
+    const { lines } = deliveredBill({ ...delivery.bills, starts }, bills);
+    const cdrStarts = delivery.cdrs.starts.get(msisdn);
+    const ids =
+      cdrStarts === undefined ? new Set<string>() : deliveredRecordIds({ ...delivery.cdrs, starts: cdrStarts }, cdrs);
+    const missing: string[] = [];
+    for (const [itemKey] of lines) {
+      if (itemKey.startsWith("VAS:")) billedVas += 1;
+      else if (!itemKey.startsWith("FEE:")) {
+        billedUsage += 1;
+        if (!ids.has(itemKey)) missing.push(itemKey);
+      }
+    }
+    if (missing.length > 0) uncovered.push([msisdn, missing]);
+  }
+  return { billedUsage, billedVas, uncovered };
+}

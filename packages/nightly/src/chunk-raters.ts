@@ -1,6 +1,13 @@
-import { rangeReader, type SpillLocation } from "@billing/ingest";
+import { rangeReader, type SpillLocation, type UsageCoverage } from "@billing/ingest";
 import type { VpmnTable } from "@billing/reconciliation";
-import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, rateChunk } from "./rate-chunk.js";
+import {
+  type ChunkInput,
+  type ChunkOutput,
+  type ChunkRatingContext,
+  type CoverageTask,
+  rangeCoverage,
+  rateChunk,
+} from "./rate-chunk.js";
 import { workerPool } from "./worker-pool.js";
 import type { ChunkWorkerData } from "./workers/chunk-worker.js";
 
@@ -13,6 +20,8 @@ export interface ChunkRaters {
   readonly lanes: number;
   laneOf(range: number): number;
   rate(input: ChunkInput): Promise<ChunkOutput>;
+  /** The coverage of a range's delivered bill by its delivered CDRs, on the range's lane. */
+  coverage(billMonth: string, range: number): Promise<UsageCoverage>;
   close(): Promise<void>;
 }
 
@@ -30,6 +39,7 @@ export function chunkRaters(
       lanes: 1,
       laneOf: () => 0,
       rate: async (input) => rateChunk(ctx, input, delivered(input.billMonth, input.range)),
+      coverage: async (billMonth, range) => rangeCoverage(ctx, billMonth, delivered(billMonth, range)),
       close: async () => {},
     };
   }
@@ -46,13 +56,19 @@ export function chunkRaters(
   };
   // A pool a lane: a lane's ranges always go to the thread that has read their spills.
   const pools = Array.from({ length: threads }, () =>
-    workerPool<ChunkInput, ChunkOutput>("chunk-worker", { workerData }),
+    workerPool<ChunkInput | CoverageTask, ChunkOutput | UsageCoverage>("chunk-worker", { workerData }),
   );
   const laneOf = (range: number) => range % threads;
   return {
     lanes: threads,
     laneOf,
-    rate: (input) => (pools[laneOf(input.range)] as (typeof pools)[number]).run(input),
+    rate: (input) => (pools[laneOf(input.range)] as (typeof pools)[number]).run(input) as Promise<ChunkOutput>,
+    coverage: (billMonth, range) =>
+      (pools[laneOf(range)] as (typeof pools)[number]).run({
+        coverage: true,
+        billMonth,
+        range,
+      }) as Promise<UsageCoverage>,
     close: async () => {
       await Promise.all(pools.map((pool) => pool.destroy()));
     },

@@ -15,6 +15,8 @@ import {
   mergeRecords,
   type RangeDelivery,
   type RepeatedId,
+  type UsageCoverage,
+  usageCoverage,
 } from "@billing/ingest";
 import {
   type Catalogue,
@@ -79,6 +81,13 @@ export interface ChunkInput {
   readonly subscriptions: readonly (readonly [msisdn: string, subscriptions: readonly Subscription[]])[];
 }
 
+/** A lane's other task: the coverage of one range's delivered bill (rangeCoverage). */
+export interface CoverageTask {
+  readonly coverage: true;
+  readonly billMonth: string;
+  readonly range: number;
+}
+
 /** What rating a chunk produced, and what of this run's delivery to store. */
 export interface ChunkOutput {
   /** Subscriber-months stored for the first time. */
@@ -99,6 +108,13 @@ export interface ChunkOutput {
   readonly repeated: RepeatedId[];
   /** Delivered rows that are malformed (bill rows, then CDRs), to quarantine. */
   readonly malformed: QuarantineEntry[];
+}
+
+/** How much of a range's delivered bill its delivered CDRs cover (usageCoverage), read as rating reads it. */
+export function rangeCoverage(ctx: ChunkRatingContext, billMonth: string, delivered: RangeDelivery): UsageCoverage {
+  const cdrs = { files: ctx.cdrFiles, columns: ctx.cdrColumns, runId: ctx.runId, billMonth };
+  const bills = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId, billMonth };
+  return usageCoverage(delivered, cdrs, bills);
 }
 
 /**

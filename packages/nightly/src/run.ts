@@ -34,6 +34,7 @@ import { accountFor, directoryOfTable } from "@billing/reconciliation";
 import pLimit from "p-limit";
 import { loadCatalogue } from "./catalogue.js";
 import { type ChunkRaters, chunkRaters } from "./chunk-raters.js";
+import { checkFeed, type IncompleteMonth } from "./completeness.js";
 import { CreditsFile } from "./credits-file.js";
 import { CsvOutput } from "./csv-output.js";
 import { inputDigests } from "./input-digests.js";
@@ -65,6 +66,8 @@ export interface ReconcileOptions {
   readonly threads?: number;
   /** Subscribers per chunk: the unit rated, diffed and written to the ledger in one transaction. */
   readonly chunkSize?: number;
+  /** Bill months to reconcile even when their feed looks incomplete (`--accept-incomplete`). */
+  readonly acceptIncomplete?: readonly string[];
   /** Called as work advances, for a progress display. */
   readonly onProgress?: (progress: Progress) => void;
 }
@@ -98,6 +101,7 @@ async function reconcileMonths(
   counts: Map<string, FileCount>,
   creditsOut: CreditsFile,
   totals: RunTotals,
+  skip: ReadonlySet<string>,
   options: ReconcileOptions,
 ): Promise<{ months: string[]; totals: RunTotals; report: ReportTotals }> {
   const report = new ReportTotals();
@@ -144,7 +148,7 @@ async function reconcileMonths(
   // overlaps three chunks' reads and writes, and one in this process gains nothing from more.
   const perLane = (options.threads ?? 0) > 0 ? 2 : ctx.database.capabilities.parallelWriters ? 3 : 1;
   const limits = Array.from({ length: raters.lanes }, () => pLimit(perLane));
-  const months = [...spilled.months].sort();
+  const months = [...spilled.months].filter((m) => !skip.has(m)).sort();
   const turns = months.length * spilled.ranges.count;
   /** Chunk results in order, each with its turn: the place of its bill month and range among the run's. */
   const pending: { turn: number; result: Promise<ChunkResult> }[] = [];
@@ -248,6 +252,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     let digests: Record<string, string>;
     let reconciled: Awaited<ReturnType<typeof reconcileMonths>>;
     let quarantineByReason: Map<string, number>;
+    let incomplete: IncompleteMonth[] = [];
     try {
       // A server stores it while this thread reads the usage files; a database in this
       // process works on this thread, so there it goes first (at once, it only raised its peak memory).
@@ -286,6 +291,12 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         };
         const raters = chunkRaters(ctx, catalogueText, vpmn, spillLocations(spilled), options.threads ?? 0);
         try {
+          // A month whose feed is incomplete is not reconciled at all: nothing of it stored, nothing credited.
+          const accepted = new Set(options.acceptIncomplete ?? []);
+          incomplete = (await checkFeed(database, raters, [...spilled.months].sort(), spilled.ranges.count)).filter(
+            (m) => !accepted.has(m.month),
+          );
+          const skip = new Set(incomplete.map((m) => m.month));
           reconciled = await reconcileMonths(
             ctx,
             raters,
@@ -295,6 +306,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
             counts,
             creditsOut,
             totals,
+            skip,
             options,
           );
         } finally {
@@ -322,6 +334,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
         counts,
         quarantineByReason,
         months,
+        incompleteMonths: incomplete,
         durationMs: finished.getTime() - started.getTime(),
         phasesMs: phases,
       },

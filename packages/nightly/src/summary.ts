@@ -62,6 +62,8 @@ export interface SummaryContext {
   readonly counts: ReadonlyMap<string, FileCount>;
   readonly quarantineByReason: ReadonlyMap<string, number>;
   readonly months: readonly string[];
+  /** Bill months not reconciled, each with why (reconcile.md, Completeness of the feed). */
+  readonly incompleteMonths: readonly { readonly month: string; readonly reason: string }[];
   readonly durationMs: number;
   /** Wall time of each phase, for operators and benchmarks. */
   readonly phasesMs: Readonly<Record<string, number>>;
@@ -99,6 +101,7 @@ export function buildSummary(ctx: SummaryContext, totals: RunTotals) {
     database: ctx.database,
     catalogue_sha256: ctx.catalogueDigest,
     bill_months: ctx.months,
+    incomplete_months: ctx.incompleteMonths,
     inputs: files,
     quarantine: {
       rows: [...ctx.counts.values()].reduce((n, c) => n + c.quarantined, 0),

@@ -1,4 +1,5 @@
 // The reconciliation of reconcile.md, pure: diff and classes, the ledger's plan, one subscriber-month, the replay.
+export * from "./completeness.js";
 export * from "./diff.js";
 export * from "./directory.js";
 export * from "./evidence.js";

@@ -74,3 +74,9 @@ export async function storeReferenceData(
     ["confirmed_at", "cancelled_at"],
   );
 }
+
+/** Whether any subscription is stored at all. */
+export async function anySubscriptionStored(database: BillingDatabase): Promise<boolean> {
+  const row = await database.db.selectFrom("subscriptions").select("msisdn").limit(1).executeTakeFirst();
+  return row !== undefined;
+}

@@ -296,3 +296,21 @@ export async function anyMonthStored(database: BillingDatabase, msisdn: string):
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** The record_ids stored for some msisdns in a bill month, by msisdn. */
+export async function storedRecordIds(
+  database: BillingDatabase,
+  billMonth: string,
+  msisdns: readonly string[],
+): Promise<Map<string, Set<string>>> {
+  const byMsisdn = new Map<string, Set<string>>();
+  if (msisdns.length === 0) return byMsisdn;
+  const rows = await database.db
+    .selectFrom("usage_months")
+    .select(["msisdn", "records"])
+    .where("bill_month", "=", billMonth)
+    .where(inChunk(msisdns))
+    .execute();
+  for (const r of rows) byMsisdn.set(r.msisdn, new Set(parseStoredRecords(r.records).map((record) => record[0])));
+  return byMsisdn;
+}

@@ -3,11 +3,18 @@
  * thread, which keeps the database and the outputs. Started by ChunkRaters.
  */
 
-import { rangeReader, type SpillLocation } from "@billing/ingest";
+import { rangeReader, type SpillLocation, type UsageCoverage } from "@billing/ingest";
 import { parseCatalogueText } from "@billing/rating";
 import { directoryOfTable, type VpmnTable } from "@billing/reconciliation";
 import { workerData } from "piscina";
-import { type ChunkInput, type ChunkOutput, type ChunkRatingContext, rateChunk } from "../rate-chunk.js";
+import {
+  type ChunkInput,
+  type ChunkOutput,
+  type ChunkRatingContext,
+  type CoverageTask,
+  rangeCoverage,
+  rateChunk,
+} from "../rate-chunk.js";
 
 /** What a worker is started with: what rating needs of the run besides each chunk, cloned once. */
 export interface ChunkWorkerData extends Omit<ChunkRatingContext, "catalogue" | "directory"> {
@@ -33,6 +40,7 @@ const ctx: ChunkRatingContext = {
 };
 const delivered = rangeReader(data.spills);
 
-export default function rate(input: ChunkInput): ChunkOutput {
-  return rateChunk(ctx, input, delivered(input.billMonth, input.range));
+export default function rate(task: ChunkInput | CoverageTask): ChunkOutput | UsageCoverage {
+  if ("coverage" in task) return rangeCoverage(ctx, task.billMonth, delivered(task.billMonth, task.range));
+  return rateChunk(ctx, task, delivered(task.billMonth, task.range));
 }
