@@ -19,6 +19,11 @@ export interface QuarantineEntry {
 /** Longest record_id kept as read for the unverifiable rule; a longer one counts as unreadable. */
 export const RECORD_ID_AS_READ_MOST = 256;
 
+/** A record_id as read, or null when it could not be read at all (empty, too long to be one, or holding a NUL). */
+export function recordIdAsRead(id: string): string | null {
+  return id !== "" && id.length <= RECORD_ID_AS_READ_MOST && !id.includes("\u0000") ? id : null;
+}
+
 /**
  * What a malformed row tells of the record behind a bill line, from its
  * fields by column name (`Row`): a CDR row its record_id as read and the
@@ -29,13 +34,12 @@ export function quarantineEvidence(
 ): Pick<QuarantineEntry, "recordId" | "billMonth" | "recordUnreadable"> {
   if (row === null) return { recordId: null, billMonth: null, recordUnreadable: false };
   if ("record_id" in row) {
-    const id = row.record_id ?? "";
-    const readable = id !== "" && id.length <= RECORD_ID_AS_READ_MOST && !id.includes("\u0000");
+    const recordId = recordIdAsRead(row.record_id ?? "");
     const startMs = parseTimestamp(row.start_time ?? "");
     return {
-      recordId: readable ? id : null,
+      recordId,
       billMonth: startMs === undefined ? null : billMonthOf(startMs),
-      recordUnreadable: !readable,
+      recordUnreadable: recordId === null,
     };
   }
   const month = row.bill_month ?? "";

@@ -10,6 +10,7 @@ import {
   type Subscription,
   timestampAt,
   type UsageRecord,
+  YEARS,
 } from "@billing/rating";
 
 /** A CSV row by column name, as read. */
@@ -141,6 +142,17 @@ function wholeOrEmpty(f: FieldSpans, c: number): number | undefined {
   return n;
 }
 
+/** A bill line of 100 million yuan or more is malformed: twice it would not fit the ledger's numeric(14,2). */
+export const MOST_LINE_CENTS = 9_999_999_999;
+/** Longest item_key: a record_id (64) is the longest of formats.md, `FEE:`/`VAS:` ids well under this. */
+export const MOST_ITEM_KEY = 128;
+const fieldLength = (f: FieldSpans, c: number) => (f.ends[c] as number) - (f.starts[c] as number);
+
+/** No call lasts longer than a month: a longer duration is malformed, not a charge (its cents would not fit the ledger). */
+export const MOST_DURATION_S = 31 * 86_400;
+/** Bytes of one data record at the most. */
+export const MOST_BYTES = 10 ** 13;
+
 const cdrColumn = (name: (typeof CDR_COLUMNS)[number]) => CDR_COLUMNS.indexOf(name);
 export const RECORD_ID = cdrColumn("record_id");
 const CDR_MSISDN = cdrColumn("msisdn");
@@ -189,12 +201,17 @@ export function parseCdrFields(f: FieldSpans): Parsed<UsageRecord> {
       return bad(`other_party ${quoted(f, OTHER_PARTY)} is not digits with an optional +`);
   }
   const startMs = timestampAt(f.text, f.starts[START_TIME] as number, f.ends[START_TIME] as number);
-  if (startMs === undefined) return bad(`start_time ${quoted(f, START_TIME)} is not ISO 8601 with an offset`);
+  if (startMs === undefined)
+    return bad(`start_time ${quoted(f, START_TIME)} is not ISO 8601 with an offset, in ${YEARS.first}-${YEARS.last}`);
   const duration = wholeOrEmpty(f, DURATION);
   if (duration === undefined) return bad("duration_s must be a whole number of seconds ≥ 0");
+  if (duration > MOST_DURATION_S)
+    return bad(`duration_s ${duration} is longer than a month (at most ${MOST_DURATION_S})`);
   const bytesUp = wholeOrEmpty(f, BYTES_UP);
   const bytesDown = wholeOrEmpty(f, BYTES_DOWN);
   if (bytesUp === undefined || bytesDown === undefined) return bad("bytes_up and bytes_down must be whole numbers ≥ 0");
+  if (bytesUp > MOST_BYTES || bytesDown > MOST_BYTES)
+    return bad(`bytes_up and bytes_down are at most ${MOST_BYTES} a record (10 TB)`);
   if (service === "voice" && fieldEmpty(f, DURATION)) return bad("duration_s is required for voice");
   if (service !== "voice" && duration !== 0) return bad(`duration_s must be empty or 0 for ${service}`);
   if (service === "data" && (fieldEmpty(f, BYTES_UP) || fieldEmpty(f, BYTES_DOWN))) {
@@ -323,5 +340,8 @@ export function parseBillFields(f: FieldSpans): Parsed<BillLine> {
   if (fieldEmpty(f, ITEM_KEY)) return bad("item_key is empty");
   const cents = centsAt(f.text, f.starts[AMOUNT] as number, f.ends[AMOUNT] as number);
   if (cents === undefined) return bad(`amount ${quoted(f, AMOUNT)} is not yuan ≥ 0 with at most two decimals`);
+  if (cents > MOST_LINE_CENTS)
+    return bad(`amount ${quoted(f, AMOUNT)} is more than a bill line can be (at most 99999999.99)`);
+  if (fieldLength(f, ITEM_KEY) > MOST_ITEM_KEY) return bad(`item_key is longer than ${MOST_ITEM_KEY} characters`);
   return ok({ billMonth, msisdn: fieldText(f, BILL_MSISDN), itemKey: fieldText(f, ITEM_KEY), cents });
 }

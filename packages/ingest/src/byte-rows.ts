@@ -5,7 +5,11 @@
  * without decoding UTF-8; any row it cannot take is decoded and read the plain
  * way. Property tests (csv.test.ts, routes.test.ts) hold both paths equal.
  */
+import { isAscii } from "node:buffer";
 import { dayOf, monthOfDay, parseMonth, timestampAt } from "@billing/rating";
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a NUL is what is looked for
+const NOT_PLAIN = /[\u0000\u0080-\u00ff]/;
 
 /**
  * Where a character is in a text, asked for from places that never go back
@@ -42,6 +46,8 @@ export class ByteChunk {
   private readonly commas: Finder;
   /** Where a line end is not a line feed, a record holding one is decoded. */
   private readonly lineFeeds: Finder | undefined;
+  /** A chunk holding a NUL or any byte past ASCII: each record is checked, and one holding such a byte decoded. */
+  private readonly mixed: boolean;
 
   constructor(
     readonly bytes: Buffer,
@@ -50,6 +56,7 @@ export class ByteChunk {
     this.text = bytes.toString("latin1");
     this.commas = new Finder(this.text, ",");
     this.lineFeeds = newline === "\n" ? undefined : new Finder(this.text, "\n");
+    this.mixed = !isAscii(bytes) || this.text.includes("\0");
   }
 
   /** Where the next line end at or after `from` is, or -1. */
@@ -65,6 +72,8 @@ export class ByteChunk {
    */
   fieldStarts(start: number, end: number, starts: Int32Array): boolean {
     if (this.lineFeeds !== undefined && this.lineFeeds.from(start) < end) return false;
+    // The plain path decodes such a record and quarantines it when it is not valid UTF-8 or holds a NUL.
+    if (this.mixed && NOT_PLAIN.test(this.text.slice(start, end))) return false;
     const width = starts.length - 1;
     starts[0] = start;
     let n = 1;

@@ -102,6 +102,8 @@ export async function readCsv(reading: CsvReading): Promise<number> {
       return undefined;
     }
     const line = counted();
+    const broken = brokenText(raw);
+    if (broken !== undefined) return reading.onEntry({ line, fields: null, raw, reason: broken });
     if (fields.length === header.length) return reading.onEntry({ line, fields, raw });
     const blank = fields.length === 1 && fields[0] === "";
     const reason = blank ? "blank line" : `expected ${header.length} columns, found ${fields.length}`;
@@ -290,4 +292,11 @@ function parseRest(
       },
     });
   });
+}
+
+/** formats.md: a row holding a NUL, or bytes that are not UTF-8 (decoded as U+FFFD), is quarantined. */
+function brokenText(raw: string): string | undefined {
+  if (raw.includes("\u0000")) return "the row holds a NUL byte";
+  if (raw.includes("\ufffd")) return "the row is not valid UTF-8";
+  return undefined;
 }

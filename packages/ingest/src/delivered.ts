@@ -8,6 +8,7 @@ import {
   parseCdrFields,
   type QuarantineEntry,
   RECORD_ID,
+  recordIdAsRead,
   type StoredBillLine,
   type StoredRecord,
 } from "@billing/formats";
@@ -113,7 +114,7 @@ export function deliveredRecords(
     const file = from.files[row.fileSeq] as string;
     const parsed = parseCdrFields(fields);
     if (!parsed.ok) {
-      const recordId = fieldText(fields, RECORD_ID) || null;
+      const recordId = recordIdAsRead(fieldText(fields, RECORD_ID));
       const evidence = { recordId, billMonth: from.billMonth, recordUnreadable: recordId === null };
       malformed.push({ file, line, reason: parsed.reason, raw: row.raw(), msisdn: row.msisdn(), ...evidence });
       continue;

@@ -4,12 +4,14 @@ import { deliveredBill, deliveredRecords, MsisdnRanges, mergeRecords } from "@bi
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
+/** Times of the tests' records, counted from a moment of 2026 (formats.md accepts 2000-2099). */
+const BASE_MS = Date.UTC(2026, 8, 1);
 const sms = (id: string, startMs: number, file = "cdr-a.csv", line = 2, run = "r1"): StoredRecord => [
   id,
   "sms",
   "out",
   "13900000000",
-  startMs,
+  BASE_MS + startMs,
   0,
   0,
   0,
@@ -20,7 +22,7 @@ const sms = (id: string, startMs: number, file = "cdr-a.csv", line = 2, run = "r
 ];
 
 const CDR_AT = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+const iso = (ms: number) => new Date(BASE_MS + ms).toISOString().replace(".000Z", "Z");
 
 /** Lines as a range's text holds them, each ending in a line feed. */
 function linesOf(lines: readonly string[]): SpilledLines {

@@ -75,7 +75,27 @@ describe("a CDR row per formats.md", () => {
     [
       "a start without offset",
       { start_time: "2026-09-01T08:00:00" },
-      'start_time "2026-09-01T08:00:00" is not ISO 8601 with an offset',
+      'start_time "2026-09-01T08:00:00" is not ISO 8601 with an offset, in 2000-2099',
+    ],
+    [
+      "a start in year 0999",
+      { start_time: "0999-09-01T10:00:00+08:00" },
+      'start_time "0999-09-01T10:00:00+08:00" is not ISO 8601 with an offset, in 2000-2099',
+    ],
+    [
+      "a start in year 2100",
+      { start_time: "2100-01-01T00:00:00+08:00" },
+      'start_time "2100-01-01T00:00:00+08:00" is not ISO 8601 with an offset, in 2000-2099',
+    ],
+    [
+      "a duration longer than a month",
+      { duration_s: "2678401" },
+      "duration_s 2678401 is longer than a month (at most 2678400)",
+    ],
+    [
+      "more bytes than a record can carry",
+      { service: "data", direction: "", other_party: "", duration_s: "", bytes_up: "10000000000001", bytes_down: "0" },
+      "bytes_up and bytes_down are at most 10000000000000 a record (10 TB)",
     ],
     ["a negative duration", { duration_s: "-1" }, "duration_s must be a whole number of seconds ≥ 0"],
     ["a 16-digit duration", { duration_s: "1".repeat(16) }, "duration_s must be a whole number of seconds ≥ 0"],
@@ -146,7 +166,9 @@ function referenceCdrCheck(row: Row): string | null {
   if (parseTimestamp(v("start_time")) === undefined) return "start_time";
   const whole = (name: string) => v(name) === "" || /^\d{1,15}$/.test(v(name));
   if (!whole("duration_s")) return "duration_s";
+  if (Number(v("duration_s")) > 31 * 86_400) return "duration_s";
   if (!whole("bytes_up") || !whole("bytes_down")) return "bytes";
+  if (Number(v("bytes_up")) > 1e13 || Number(v("bytes_down")) > 1e13) return "bytes";
   if (service === "voice" && v("duration_s") === "") return "duration_s";
   if (service !== "voice" && Number(v("duration_s")) !== 0) return "duration_s";
   if (service === "data" && (v("bytes_up") === "" || v("bytes_down") === "")) return "bytes";

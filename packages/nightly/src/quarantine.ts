@@ -23,6 +23,8 @@ export class DatabaseQuarantine implements QuarantineSink {
 
   /** Records a row; returns a promise when a batch is being written, so the reader can wait. */
   add(e: QuarantineEntry): Promise<void> | undefined {
+    // No database text holds a NUL: a row's NUL is kept as the symbol for it, ␀.
+    const raw = e.raw.includes("\u0000") ? e.raw.replaceAll("\u0000", "\u2400") : e.raw;
     this.pending.add(
       copyRows([
         [
@@ -30,8 +32,8 @@ export class DatabaseQuarantine implements QuarantineSink {
           this.shard,
           e.file,
           e.line,
-          e.reason,
-          e.raw,
+          e.reason.replaceAll("\u0000", "\u2400"),
+          raw,
           e.recordId,
           e.msisdn,
           e.billMonth,

@@ -50,7 +50,7 @@ export function parseDate(text: string): number | undefined {
   const year = Number(m[1]);
   const month = Number(m[2]);
   const dom = Number(m[3]);
-  if (month < 1 || month > 12 || dom < 1 || dom > daysInMonth(year, month)) return undefined;
+  if (!inYears(year) || month < 1 || month > 12 || dom < 1 || dom > daysInMonth(year, month)) return undefined;
   return dayOfCivil(year, month, dom);
 }
 
@@ -73,7 +73,7 @@ export function parseMonth(text: string): MonthSpan | undefined {
   if (text.length !== 7 || text.charCodeAt(4) !== 45) return undefined;
   const year = digitsAt(text, 0, 4);
   const month = digitsAt(text, 5, 2);
-  if (year < 0 || month < 1 || month > 12) return undefined;
+  if (!inYears(year) || month < 1 || month > 12) return undefined;
   const days = daysInMonth(year, month);
   const firstDay = dayOfCivil(year, month, 1);
   return { month: text, firstDay, endDay: firstDay + days, days };
@@ -124,8 +124,15 @@ export function parseTimestamp(text: string): number | undefined {
 export function timestampAt(text: string, from: number, to: number): number | undefined {
   const length = to - from;
   const common = length === 25 || length === 20 ? parseCommonTimestamp(text, from, length === 20) : undefined;
-  return common ?? parseAnyTimestamp(from === 0 && to === text.length ? text : text.slice(from, to));
+  const ms = common ?? parseAnyTimestamp(from === 0 && to === text.length ? text : text.slice(from, to));
+  return ms !== undefined && ms >= FIRST_MS && ms < END_MS ? ms : undefined;
 }
+
+/** formats.md: dates, months and times are of the years 2000-2099 (in UTC+8); any other is malformed. */
+export const YEARS = { first: 2000, last: 2099 } as const;
+const inYears = (year: number) => year >= YEARS.first && year <= YEARS.last;
+const FIRST_MS = Date.UTC(YEARS.first, 0, 1) - 8 * 3_600_000;
+const END_MS = Date.UTC(YEARS.last + 1, 0, 1) - 8 * 3_600_000;
 
 /** The digits of `text` from `at` to `at + count` as a number, or -1 if any is not a digit. */
 function digitsAt(text: string, at: number, count: number): number {

@@ -12,6 +12,9 @@ import {
   timestampAt,
 } from "../src/index.js";
 
+const FIRST_MS = Date.UTC(2000, 0, 1) - 8 * 3_600_000;
+const END_MS = Date.UTC(2100, 0, 1) - 8 * 3_600_000;
+
 describe("time in the billing zone (UTC+8)", () => {
   it.each([
     ["2026-09-30T23:59:59+08:00", "2026-09"],
@@ -40,7 +43,7 @@ describe("time in the billing zone (UTC+8)", () => {
 
   it("agrees with Date for every instant, whatever the machine's zone", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), (ms) => {
+      fc.property(fc.integer({ min: FIRST_MS, max: END_MS - 1 }), (ms) => {
         const shifted = new Date(ms + 8 * 3_600_000).toISOString();
         expect(billMonthOf(ms)).toBe(shifted.slice(0, 7));
         expect(parseTimestamp(formatTimestamp(ms))).toBe(ms);
@@ -72,7 +75,7 @@ describe("time in the billing zone (UTC+8)", () => {
       if (oh > 23 || om > 59) return undefined;
       const millis = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
       const offset = (zone[0] === "-" ? -1 : 1) * (oh * 60 + om);
-      return utc(
+      const ms = utc(
         year as number,
         (month as number) - 1,
         dom as number,
@@ -81,6 +84,8 @@ describe("time in the billing zone (UTC+8)", () => {
         second,
         millis,
       ).getTime();
+      // formats.md: instants of the years 2000-2099 in UTC+8, no others.
+      return ms >= FIRST_MS && ms < END_MS ? ms : undefined;
     };
     const digit = fc.constantFrom(..."0123456789");
     const char = fc.oneof(digit, digit, digit, fc.constantFrom("-", ":", "T", "+", "Z", ".", " ", "x", "٣"));
@@ -125,7 +130,8 @@ describe("time in the billing zone (UTC+8)", () => {
     const reference = (text: string) => {
       const m = /^(\d{4})-(\d{2})$/.exec(text);
       const month = Number(m?.[2]);
-      return m && month >= 1 && month <= 12 ? { year: Number(m[1]), month } : undefined;
+      const year = Number(m?.[1]);
+      return m && month >= 1 && month <= 12 && year >= 2000 && year <= 2099 ? { year, month } : undefined;
     };
     const char = fc.constantFrom("0", "1", "2", "9", "-", "/", ":", " ", "x", "٣");
     const near = fc
