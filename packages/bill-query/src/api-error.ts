@@ -11,6 +11,7 @@ export type ApiErrorCode =
   | "unknown_kiosk"
   | "no_bill"
   | "not_found"
+  | "uri_too_long"
   | "not_ready"
   | "internal";
 
@@ -26,6 +27,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   code_too_soon: 429,
   no_bill: 404,
   not_found: 404,
+  uri_too_long: 414,
   not_ready: 503,
   internal: 500,
 };

@@ -49,12 +49,12 @@ export async function registerKiosk(database: BillingDatabase, kioskId: string, 
   return key;
 }
 
-/** Checks kiosk id + key, remembering stored digests for a while so a new key or a removal applies soon. */
-export function kioskVerifier(database: BillingDatabase, now: () => number, rememberMs = 30_000) {
+/** Checks kiosk id + key against the stored digest on every request, so a new key or a removal applies at once (`rememberMs` > 0 caches it). */
+export function kioskVerifier(database: BillingDatabase, now: () => number, rememberMs = 0) {
   const known = new Map<string, { digest: string | null; atMs: number }>();
   return async (kioskId: string, key: string): Promise<boolean> => {
     let entry = known.get(kioskId);
-    if (!entry || now() - entry.atMs > rememberMs) {
+    if (!entry || now() - entry.atMs >= rememberMs) {
       const digest = KIOSK_ID.test(kioskId) ? await kioskKeyHash(database, kioskId) : null;
       entry = { digest, atMs: now() };
       if (known.size > 10_000) known.clear();

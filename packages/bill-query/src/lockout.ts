@@ -1,10 +1,12 @@
 import {
+  admitAttempt,
   type BillingDatabase,
   clearFailures,
-  countFailure,
   type LockScope,
   type LockSubject,
+  lockAtLimit,
   lockedUntil,
+  releaseAttempt,
 } from "@billing/db";
 
 export type { LockScope, LockSubject };
@@ -41,19 +43,39 @@ export class Lockout {
     return lockedUntil(this.database, subjects, nowMs);
   }
 
-  /** Counts one wrong answer against each subject, locking those that reach their limit. */
-  async fail(subjects: readonly LockSubject[], nowMs: number): Promise<void> {
-    const now = new Date(nowMs);
+  /**
+   * Takes an attempt of each subject before an answer is checked; false,
+   * taking none, when any subject has none left (counted in the database, so
+   * it holds under a burst and across the service's instances).
+   */
+  async admit(subjects: readonly LockSubject[], nowMs: number): Promise<boolean> {
+    const taken: LockSubject[] = [];
     for (const s of subjects) {
       const p = this.policy[s.scope];
-      const windowStart = new Date(nowMs - p.windowMs);
-      const lockUntil = new Date(nowMs + p.lockMs);
-      await countFailure(this.database, s, { now, windowStart, lockUntil }, p.limit);
+      if (!(await admitAttempt(this.database, s, this.clock(p, nowMs), p.limit))) {
+        for (const t of taken) await releaseAttempt(this.database, t);
+        return false;
+      }
+      taken.push(s);
+    }
+    return true;
+  }
+
+  /** An admitted answer was wrong: it stays counted, and a subject at its limit is locked. */
+  async fail(subjects: readonly LockSubject[], nowMs: number): Promise<void> {
+    for (const s of subjects) {
+      const p = this.policy[s.scope];
+      await lockAtLimit(this.database, s, this.clock(p, nowMs), p.limit);
     }
   }
 
-  /** A right answer clears the msisdn's count (a kiosk's count runs out with its window). */
-  async succeed(msisdn: string, nowMs: number): Promise<void> {
+  /** An admitted answer was right: the msisdn's count is cleared, the kiosk's (or client's) attempt given back. */
+  async succeed(subjects: readonly LockSubject[], msisdn: string, nowMs: number): Promise<void> {
     await clearFailures(this.database, msisdn, nowMs);
+    for (const s of subjects) if (s.scope !== "msisdn") await releaseAttempt(this.database, s);
+  }
+
+  private clock(p: LockPolicy, nowMs: number) {
+    return { now: new Date(nowMs), windowStart: new Date(nowMs - p.windowMs), lockUntil: new Date(nowMs + p.lockMs) };
   }
 }

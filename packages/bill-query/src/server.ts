@@ -1,6 +1,6 @@
 import type { BillingDatabase } from "@billing/db";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { ApiError } from "./api-error.js";
 import { serviceContext } from "./context.js";
 import { kioskAuthentication } from "./kiosk-auth.js";
@@ -40,6 +40,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Reject what the schemas do not name (an `msisdn` in the query, say) instead of dropping it quietly.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", useDefaults: true } },
     trustProxy: false,
+    // What the framework refuses before routing (a malformed escape, a path parameter too long) answers in the
+    // product's shape too.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = (error as { statusCode?: number }).statusCode === 414;
+      const answer = tooLong
+        ? new ApiError("uri_too_long", "a path parameter is longer than 100 characters")
+        : new ApiError("invalid_request", `malformed request: ${error.message}`);
+      void (reply as unknown as FastifyReply).status(answer.status).send(answer.body());
+    },
   });
   const ctx = serviceContext({
     database,

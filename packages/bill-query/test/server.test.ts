@@ -1,7 +1,7 @@
 import { DATABASE_KINDS } from "@billing/db/testing";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STATEMENT_CSV_HEADER } from "../src/index.js";
+import { registerKiosk, STATEMENT_CSV_HEADER } from "../src/index.js";
 import { SEPTEMBER_RECORD_IDS, SEPTEMBER_V02 } from "./example-answers.js";
 import { ALICE, BOB, CAROL, call, type Served, serveExample, signIn, storeSms } from "./serve-fixture.js";
 
@@ -282,5 +282,38 @@ describe.each(DATABASE_KINDS)("the bill-query API on %s", (kind) => {
     expect(new Set(rows.map((r) => r.session_id)).size).toBe(1);
     expect(rows[0]?.session_id).not.toBe(token);
     expect(rows[0]?.client_address).toBe("127.0.0.1");
+  });
+
+  it("checks at most five of a burst of fifty wrong passwords, and refuses the right one in or after the burst", async () => {
+    const wrong = { msisdn: CAROL.msisdn, password: "000000" };
+    const burst = Array.from({ length: 50 }, (_, i) =>
+      call(served, "POST", "/v1/sessions", { kiosk: "K01", body: i === 10 || i === 30 ? CAROL : wrong }),
+    );
+    const answers = await Promise.all(burst);
+    const codes = answers.map((r) => r.body?.error?.code ?? r.status);
+    expect(codes.filter((c) => c === "invalid_credentials").length).toBeLessThanOrEqual(5);
+    expect(codes.filter((c) => c === 201)).toEqual([]);
+    expect(codes.every((c) => c === "invalid_credentials" || c === "locked")).toBe(true);
+    const after = await call(served, "POST", "/v1/sessions", { kiosk: "K02", body: CAROL });
+    expect([after.status, after.body.error.code]).toEqual([429, "locked"]);
+    served.clock.now += 15 * 60_000 + 1000;
+    expect((await call(served, "POST", "/v1/sessions", { kiosk: "K02", body: CAROL })).status).toBe(201);
+  });
+
+  it("rotates a kiosk's key at once: the old key is refused, the new one taken", async () => {
+    const old = served.kiosks.K02 as string;
+    const fresh = await registerKiosk(served.scratch.database, "K02", "Hangzhou West Lake hall");
+    const stale = await call(served, "POST", "/v1/sessions", { kiosk: "K02", kioskKey: old, body: ALICE });
+    expect([stale.status, stale.body.error.code]).toEqual([401, "unknown_kiosk"]);
+    expect((await call(served, "POST", "/v1/sessions", { kiosk: "K02", kioskKey: fresh, body: ALICE })).status).toBe(
+      201,
+    );
+  });
+
+  it("answers what the framework refuses before routing in the product's error shape", async () => {
+    const long = await call(served, "GET", `/v1/months/${"9".repeat(150)}`);
+    expect([long.status, long.body.error.code]).toEqual([414, "uri_too_long"]);
+    const badEscape = await call(served, "GET", "/v1/months/%zz");
+    expect([badEscape.status, badEscape.body.error.code]).toEqual([400, "invalid_request"]);
   });
 });

@@ -51,6 +51,15 @@ export async function signInRoutes(api: FastifyInstance, ctx: ServiceContext): P
         throw new ApiError("invalid_request", "give either password or code");
       }
       await ctx.refuseIfLocked(request, body.msisdn);
+      // An attempt is taken before the answer is checked: a burst is checked as far as the limit, no further.
+      const subjects = ctx.lockSubjects(request, body.msisdn);
+      if (!(await ctx.lockout.admit(subjects, ctx.now()))) {
+        await ctx.refuseIfLocked(request, body.msisdn);
+        throw new ApiError("locked", "too many answers at once for this number or kiosk; try again shortly", {
+          scope: "msisdn",
+          retryAfterSeconds: 1,
+        });
+      }
       let ok: boolean;
       if (body.password !== undefined) {
         const stored = await storedPasswordHash(ctx.database, body.msisdn);
@@ -59,12 +68,14 @@ export async function signInRoutes(api: FastifyInstance, ctx: ServiceContext): P
         ok = ctx.codes.check(body.msisdn, body.code as string);
       }
       if (!ok) {
-        await ctx.lockout.fail(ctx.lockSubjects(request, body.msisdn), ctx.now());
+        await ctx.lockout.fail(subjects, ctx.now());
         await ctx.audit(request, { msisdn: body.msisdn, billMonth: null, action: "sign_in_failed" });
         await ctx.refuseIfLocked(request, body.msisdn);
         throw new ApiError("invalid_credentials", "the number and password (or code) do not match");
       }
-      await ctx.lockout.succeed(body.msisdn, ctx.now());
+      // The right answer is refused too while the burst it came in has locked the number.
+      await ctx.refuseIfLocked(request, body.msisdn);
+      await ctx.lockout.succeed(subjects, body.msisdn, ctx.now());
       const { token, session } = ctx.sessions.open(body.msisdn, request.kioskId);
       request.session = session;
       await ctx.audit(request, { msisdn: body.msisdn, billMonth: null, action: "sign_in" });

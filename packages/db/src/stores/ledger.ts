@@ -170,7 +170,7 @@ export async function undeliveredCredits(
         exists(selectFrom("credit_deliveries as d").select("d.credit_id").whereRef("d.credit_id", "=", "l.credit_id")),
       ),
     )
-    .where(({ not, exists, selectFrom, and, or, eb }) =>
+    .where(({ not, exists, selectFrom }) =>
       not(
         exists(
           selectFrom("runs as r")
