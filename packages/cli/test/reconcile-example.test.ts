@@ -97,7 +97,7 @@ describe.each(DATABASE_KINDS)("billing reconcile on the worked example, %s", (ki
     const quoted = join(work, "quoted-in");
     cpSync(EXAMPLE, quoted, { recursive: true });
     const cdrs = join(quoted, "cdr-20260930.csv");
-    // From line 3 on, papaparse reads the file; the quoted row is spilled as JSON.
+    // The quoted line is read as RFC 4180 within its line, and spilled as JSON.
     writeFileSync(cdrs, readFileSync(cdrs, "utf8").replace("V02,13805710001,", '"V02","13805710001",'));
     const subscriptions = join(quoted, "subscriptions.csv");
     const rows = readFileSync(subscriptions, "utf8");

@@ -35,44 +35,52 @@ class Finder {
   }
 }
 
+export const CR = 0x0d;
+export const LF = 0x0a;
+
 /**
- * A quote-free chunk of a CSV file's bytes and their Latin-1 text. Copying
- * the chunk as text costs less than searching the bytes: with indexOf on a
- * string the search cost a third of a scan of the bytes, and a call to
- * Buffer#indexOf per line as much as the scan.
+ * A chunk of a CSV file's bytes and their Latin-1 text. Copying the chunk as
+ * text costs less than searching the bytes: with indexOf on a string the
+ * search cost a third of a scan of the bytes, and a call to Buffer#indexOf
+ * per line as much as the scan.
  */
 export class ByteChunk {
   readonly text: string;
   private readonly commas: Finder;
-  /** Where a line end is not a line feed, a record holding one is decoded. */
-  private readonly lineFeeds: Finder | undefined;
+  private readonly lineFeeds: Finder;
+  private readonly returns: Finder;
+  private readonly quotes: Finder;
   /** A chunk holding a NUL or any byte past ASCII: each record is checked, and one holding such a byte decoded. */
   private readonly mixed: boolean;
 
-  constructor(
-    readonly bytes: Buffer,
-    private readonly newline: string,
-  ) {
+  constructor(readonly bytes: Buffer) {
     this.text = bytes.toString("latin1");
     this.commas = new Finder(this.text, ",");
-    this.lineFeeds = newline === "\n" ? undefined : new Finder(this.text, "\n");
+    this.lineFeeds = new Finder(this.text, "\n");
+    this.returns = new Finder(this.text, "\r");
+    this.quotes = new Finder(this.text, '"');
     this.mixed = !isAscii(bytes) || this.text.includes("\0");
   }
 
-  /** Where the next line end at or after `from` is, or -1. */
+  /** Where the next line end (LF or CR) at or after `from` is, or -1. Asked for in order. */
   lineEnd(from: number): number {
-    return this.text.indexOf(this.newline, from);
+    const end = Math.min(this.lineFeeds.from(from), this.returns.from(from));
+    return end === this.text.length ? -1 : end;
+  }
+
+  /** Whether the record [start, end) holds a quote. Asked for in order. */
+  hasQuote(start: number, end: number): boolean {
+    return this.quotes.from(start) < end;
   }
 
   /**
-   * Cuts the record [start, end) at its commas: field i is `[starts[i],
-   * starts[i + 1] - 1)` for the `starts.length - 1` fields of the header.
-   * False when it has another number of fields or holds a line feed.
-   * Records must be asked for in order.
+   * Cuts the quote-free record [start, end) at its commas: field i is
+   * `[starts[i], starts[i + 1] - 1)` for the `starts.length - 1` fields of
+   * the header. False when it has another number of fields, or holds a NUL
+   * or a byte past ASCII (the plain path decodes it and says why). Records
+   * must be asked for in order.
    */
   fieldStarts(start: number, end: number, starts: Int32Array): boolean {
-    if (this.lineFeeds !== undefined && this.lineFeeds.from(start) < end) return false;
-    // The plain path decodes such a record and quarantines it when it is not valid UTF-8 or holds a NUL.
     if (this.mixed && NOT_PLAIN.test(this.text.slice(start, end))) return false;
     const width = starts.length - 1;
     starts[0] = start;
