@@ -37,7 +37,10 @@ try {
     if (result.status !== 0) {
       const why = result.signal ?? `exit ${result.status}: ${result.stderr.split("\n")[0]}`;
       failures.set(why, (failures.get(why) ?? 0) + 1);
+      console.log(`  run ${i + 1}: ${why}`);
     }
+    if ((i + 1) % 25 === 0)
+      console.log(`soak: ${i + 1} runs, ${[...failures.values()].reduce((a, b) => a + b, 0)} failed`);
   }
   const seconds = (Date.now() - started) / 1000;
   const failed = [...failures.values()].reduce((a, b) => a + b, 0);
