@@ -22,7 +22,8 @@ const MIN_BUFFER_BYTES = 1 << 14;
 /** A spill folder's name: the host and process that own it, then mkdtemp's suffix. */
 const hostPrefix = () => `billing-spill-${hostname()}-`;
 
-function isRunning(pid: number): boolean {
+/** Whether a process of this host still runs (the owner of a spill folder, or of a run in `runs`). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -40,7 +41,7 @@ export function removeAbandonedSpills(dir = tmpdir()): void {
   const prefix = hostPrefix();
   for (const name of readdirSync(dir)) {
     const pid = name.startsWith(prefix) ? /^(\d+)-/.exec(name.slice(prefix.length))?.[1] : undefined;
-    if (pid !== undefined && !isRunning(Number(pid))) rmSync(join(dir, name), { recursive: true, force: true });
+    if (pid !== undefined && !processAlive(Number(pid))) rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
 

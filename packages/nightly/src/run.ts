@@ -18,6 +18,7 @@ import {
   type FileCount,
   findCuts,
   findInputs,
+  processAlive,
   RANGE_INPUT_BYTES,
   rangeReference,
   removeSpills,
@@ -349,15 +350,5 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
     await creditsOut.discard();
     await failRun(database, run, now()).catch(() => {});
     throw error;
-  }
-}
-
-/** Whether a process of this host still runs (a run's, recorded in `runs`). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

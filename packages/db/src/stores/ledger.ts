@@ -1,4 +1,4 @@
-import { centsOf } from "@billing/formats";
+import { addTo, centsOf } from "@billing/formats";
 import { formatCents } from "@billing/rating";
 import type { LedgerEntry, PlannedCredit, StoredCredit } from "@billing/reconciliation";
 import type { BillingDatabase, RawSession } from "../dialect.js";
@@ -100,9 +100,7 @@ export async function ledgerOf(
       issueSeq: row.issue_seq,
       refundCents: centsOf(row.refund),
     };
-    const list = byMsisdn.get(row.msisdn);
-    if (list) list.push(entry);
-    else byMsisdn.set(row.msisdn, [entry]);
+    addTo(byMsisdn, row.msisdn, entry);
   }
   return byMsisdn;
 }

@@ -1,21 +1,14 @@
 import type { PlanPeriod } from "@billing/rating";
 import { ReplayError, type ReplayInputs } from "@billing/reconciliation";
+import type { Selectable } from "kysely";
 import type { BillingDatabase } from "../dialect.js";
+import type { SubscriberPeriodsTable } from "../schema.js";
 import { latestCatalogue } from "./catalogues.js";
 import { creditsOfMonth } from "./ledger.js";
 import { quarantinedReasonsFor, unreadableQuarantined } from "./quarantine.js";
 import { anyMonthStored, storedBillOf, storedRecordsOf } from "./subscriber-months.js";
 
-const toPeriod = (p: {
-  msisdn: string;
-  account_id: string;
-  plan_id: string;
-  active_from: string;
-  active_to: string | null;
-  home_area: string;
-  vpmn_group: string | null;
-  payment: "prepaid" | "postpaid";
-}): PlanPeriod => ({
+const toPeriod = (p: Selectable<SubscriberPeriodsTable>): PlanPeriod => ({
   msisdn: p.msisdn,
   accountId: p.account_id,
   planId: p.plan_id,

@@ -1,5 +1,6 @@
 import {
   byItemThenOccurrence,
+  type DiscrepancyRow,
   type MonthRows,
   parseStoredBill,
   parseStoredRecords,
@@ -175,19 +176,10 @@ export async function storeChunkRows(
   await copyMonthRows(session, "bill_months", billMonth, rows.bills, "replace");
 }
 
-/** A discrepancy as stored for a run, with the account it settles to. */
-export interface StoredDiscrepancy {
-  readonly billMonth: string;
-  readonly msisdn: string;
+/** A discrepancy as stored for a run: its discrepancies.csv row, its occurrence and the account it settles to. */
+export interface StoredDiscrepancy extends DiscrepancyRow {
   readonly accountId: string;
-  readonly itemKey: string;
   readonly occurrence: number;
-  readonly class: string;
-  readonly billedCents: number | null;
-  readonly expectedCents: number | null;
-  readonly differenceCents: number | null;
-  readonly refundCents: number;
-  readonly explanation: string;
 }
 
 const DISCREPANCY_COLUMNS = [
