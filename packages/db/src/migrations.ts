@@ -308,6 +308,11 @@ const MIGRATIONS: Record<string, readonly string[]> = {
     `CREATE INDEX quarantined_rows_record_id ON quarantined_rows (record_id) WHERE record_id IS NOT NULL`,
     `CREATE INDEX quarantined_rows_unreadable ON quarantined_rows (msisdn) WHERE record_unreadable`,
   ],
+  // A quarantined plan period or subscription row may be the one behind a FEE: or VAS: line (decision 19).
+  "0009_reference_evidence": [
+    `ALTER TABLE quarantined_rows ADD COLUMN reference_item text`,
+    `CREATE INDEX quarantined_rows_reference ON quarantined_rows (run_id, msisdn) WHERE reference_item IS NOT NULL`,
+  ],
 };
 
 const provider: MigrationProvider = {

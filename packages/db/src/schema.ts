@@ -103,6 +103,7 @@ export interface QuarantinedRowsTable {
   msisdn: string | null;
   bill_month: string | null;
   record_unreadable: ColumnType<boolean, boolean | undefined, boolean>;
+  reference_item: string | null;
 }
 
 export interface RunsTable {

@@ -144,6 +144,9 @@ function wholeOrEmpty(f: FieldSpans, c: number): number | undefined {
 
 /** A bill line of 100 million yuan or more is malformed: twice it would not fit the ledger's numeric(14,2). */
 export const MOST_LINE_CENTS = 9_999_999_999;
+/** Longest account, plan, group and product id: formats.md bounds record_id at 64, and ids are stored and indexed alike. */
+const MOST_ID = 64;
+
 /** Longest item_key: a record_id (64) is the longest of formats.md, `FEE:`/`VAS:` ids well under this. */
 export const MOST_ITEM_KEY = 128;
 const fieldLength = (f: FieldSpans, c: number) => (f.ends[c] as number) - (f.starts[c] as number);
@@ -245,8 +248,10 @@ export function parseSubscriberRow(row: Row): Parsed<PlanPeriod> {
   if (!MSISDN.test(msisdn)) return bad(`msisdn ${JSON.stringify(msisdn)} is not an 11-digit mobile number`);
   const accountId = row.account_id ?? "";
   if (accountId === "") return bad("account_id is empty");
+  if (accountId.length > MOST_ID) return bad(`account_id is longer than ${MOST_ID} characters`);
   const planId = row.plan_id ?? "";
   if (planId === "") return bad("plan_id is empty");
+  if (planId.length > MOST_ID) return bad(`plan_id is longer than ${MOST_ID} characters`);
   const activeFrom = row.active_from ?? "";
   const from = parseDate(activeFrom);
   if (from === undefined) return bad(`active_from ${JSON.stringify(activeFrom)} is not a date YYYY-MM-DD`);
@@ -256,6 +261,7 @@ export function parseSubscriberRow(row: Row): Parsed<PlanPeriod> {
     if (to === undefined) return bad(`active_to ${JSON.stringify(activeTo)} is not a date YYYY-MM-DD`);
     if (to <= from) return bad("active_to must be after active_from");
   }
+  if ((row.vpmn_group ?? "").length > MOST_ID) return bad(`vpmn_group is longer than ${MOST_ID} characters`);
   const homeArea = row.home_area ?? "";
   if (!AREA.test(homeArea)) return bad(`home_area ${JSON.stringify(homeArea)} is not an area code`);
   const payment = row.payment;
@@ -299,11 +305,34 @@ export function checkPlanPeriods(periods: readonly PlanPeriod[]): Map<number, st
   return refused;
 }
 
+/**
+ * formats.md's no-overlap rule across nights: each delivered period of one
+ * msisdn against its stored ones. A stored period with a delivered one's
+ * `active_from` is that period corrected (it is replaced, not checked).
+ * Returns the reason each refused delivered period breaks it, by index.
+ */
+export function checkAgainstStored(
+  delivered: readonly PlanPeriod[],
+  stored: readonly PlanPeriod[],
+): Map<number, string> {
+  const refused = new Map<number, string>();
+  const replaced = new Set(delivered.map((p) => p.activeFrom));
+  const standing = stored.filter((s) => !replaced.has(s.activeFrom));
+  delivered.forEach((d, i) => {
+    const s = standing.find(
+      (s) => d.activeFrom < (s.activeTo ?? "9999-12-31") && s.activeFrom < (d.activeTo ?? "9999-12-31"),
+    );
+    if (s) refused.set(i, `overlaps the stored period of ${d.msisdn} from ${s.activeFrom} (${s.planId})`);
+  });
+  return refused;
+}
+
 export function parseSubscriptionRow(row: Row): Parsed<Subscription> {
   const msisdn = row.msisdn ?? "";
   if (!MSISDN.test(msisdn)) return bad(`msisdn ${JSON.stringify(msisdn)} is not an 11-digit mobile number`);
   const productId = row.product_id ?? "";
   if (productId === "") return bad("product_id is empty");
+  if (productId.length > MOST_ID) return bad(`product_id is longer than ${MOST_ID} characters`);
   const orderedMs = parseTimestamp(row.ordered_at ?? "");
   if (orderedMs === undefined) return bad("ordered_at is not ISO 8601 with an offset");
   const optional = (name: "confirmed_at" | "cancelled_at"): Parsed<number | null> => {

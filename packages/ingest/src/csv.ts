@@ -93,6 +93,8 @@ export async function readCsv(reading: CsvReading): Promise<number> {
   };
   const take: Take = (fields, raw) => {
     if (header === null) {
+      // A UTF-8 BOM before the header (spreadsheets write one) is read past.
+      if (fields[0]?.startsWith(BOM)) fields[0] = fields[0].slice(1);
       header = fields;
       const missing = required.filter((c) => !fields.includes(c));
       if (missing.length > 0)
@@ -236,7 +238,8 @@ export async function halves(path: string, minBytes: number): Promise<FileCut | 
     let chunk = new ByteChunk(bytes);
     const headerEnd = chunk.lineEnd(0);
     if (headerEnd < 0 || bytes.subarray(0, headerEnd).includes(QUOTE)) return undefined;
-    const header = bytes.toString("utf8", 0, headerEnd).split(",");
+    const headerText = bytes.toString("utf8", 0, headerEnd);
+    const header = (headerText.startsWith(BOM) ? headerText.slice(1) : headerText).split(",");
     const middle = Math.floor(size / 2);
     // Chunks overlap by a byte, so that a CRLF across their border is seen whole, and counted once.
     const step = CHUNK_BYTES - 1;
@@ -258,6 +261,8 @@ export async function halves(path: string, minBytes: number): Promise<FileCut | 
     await handle.close();
   }
 }
+
+const BOM = "\ufeff";
 
 /** formats.md: a row holding a NUL, or bytes that are not UTF-8 (decoded as U+FFFD), is quarantined. */
 function brokenTextOf(raw: string): string | undefined {

@@ -115,7 +115,12 @@ export function deliveredRecords(
     const parsed = parseCdrFields(fields);
     if (!parsed.ok) {
       const recordId = recordIdAsRead(fieldText(fields, RECORD_ID));
-      const evidence = { recordId, billMonth: from.billMonth, recordUnreadable: recordId === null };
+      const evidence = {
+        recordId,
+        billMonth: from.billMonth,
+        recordUnreadable: recordId === null,
+        referenceItem: null,
+      };
       malformed.push({ file, line, reason: parsed.reason, raw: row.raw(), msisdn: row.msisdn(), ...evidence });
       continue;
     }
@@ -171,7 +176,7 @@ export function deliveredBill(
     const file = from.files[row.fileSeq] as string;
     const parsed = parseBillFields(row.fields);
     if (!parsed.ok) {
-      const evidence = { recordId: null, billMonth: from.billMonth, recordUnreadable: false };
+      const evidence = { recordId: null, billMonth: from.billMonth, recordUnreadable: false, referenceItem: null };
       malformed.push({ file, line, reason: parsed.reason, raw: row.raw(), msisdn: row.msisdn(), ...evidence });
       continue;
     }

@@ -22,7 +22,7 @@ export interface FileCount {
 
 /** What reading input rows needs: where the files are, the run's share, where malformed rows go, and the counts. */
 export interface ReadContext {
-  readonly inputs: { readonly dir: string };
+  readonly inputs: { readonly dir: string; readonly subscribers?: string; readonly subscriptions?: string | null };
   readonly shard: Shard;
   /** Takes a malformed row; a promise when the reader should wait before the next. */
   readonly quarantine: { add(entry: QuarantineEntry): Promise<void> | undefined };
@@ -69,7 +69,9 @@ export function quarantineRow(
     return undefined;
   }
   count.quarantined += 1;
-  return ctx.quarantine.add({ file, line, reason, raw, msisdn, ...quarantineEvidence(row) });
+  const reference =
+    file === ctx.inputs.subscribers ? "subscribers" : file === ctx.inputs.subscriptions ? "subscriptions" : undefined;
+  return ctx.quarantine.add({ file, line, reason, raw, msisdn, ...quarantineEvidence(row, reference) });
 }
 
 export interface RowReading extends FileSpan {

@@ -147,6 +147,7 @@ export interface RefusedPeriod {
   readonly raw: string;
   readonly reason: string;
   readonly msisdn: string;
+  readonly planId: string;
 }
 
 /** The reference data of one msisdn range, checked (rangeReference). */
@@ -157,6 +158,8 @@ export interface RangeReference {
   readonly mates: ReadonlyMap<string, readonly PlanPeriod[]>;
   /** This share's refused periods. */
   readonly refused: readonly RefusedPeriod[];
+  /** The line and text of each accepted period, by msisdn, in the order of `periods` and `mates`. */
+  readonly lines: ReadonlyMap<string, readonly { readonly line: number; readonly raw: string }[]>;
   /** This share's subscriptions, by msisdn, each one's in file order. */
   readonly subscriptions: ReadonlyMap<string, readonly Subscription[]>;
 }
@@ -169,7 +172,16 @@ const spilledMsisdnOf = (text: string) => text.slice(2, text.indexOf('"', 2));
  * periods checked across each msisdn's. Without `withMates`, other shares' plan
  * periods are passed over unparsed: rating needs only this share's.
  */
-export function rangeReference(spill: SpillFiles, range: number, shard: Shard, withMates: boolean): RangeReference {
+/** A delivered plan period by its msisdn and line: what storeReference refused against stored periods. */
+export const periodKey = (msisdn: string, line: number) => `${msisdn}\t${line}`;
+
+export function rangeReference(
+  spill: SpillFiles,
+  range: number,
+  shard: Shard,
+  withMates: boolean,
+  leaveOut: ReadonlySet<string> = new Set(),
+): RangeReference {
   const rows = new Map<string, { line: number; raw: string; period: PlanPeriod }[]>();
   for (const text of spilledTextLines(spill.read(periodsKey(range)).text)) {
     if (!withMates && !inShard(spilledMsisdnOf(text), shard)) continue;
@@ -180,16 +192,23 @@ export function rangeReference(spill: SpillFiles, range: number, shard: Shard, w
   const periods = new Map<string, PlanPeriod[]>();
   const mates = new Map<string, PlanPeriod[]>();
   const refused: RefusedPeriod[] = [];
+  const lines = new Map<string, { line: number; raw: string }[]>();
   for (const [msisdn, list] of rows) {
     const reasons = checkPlanPeriods(list.map((r) => r.period));
     const mine = inShard(msisdn, shard);
     const accepted: PlanPeriod[] = [];
+    const acceptedLines: { line: number; raw: string }[] = [];
     list.forEach((r, i) => {
       const reason = reasons.get(i);
-      if (reason === undefined) accepted.push(r.period);
-      else if (mine) refused.push({ line: r.line, raw: r.raw, reason, msisdn });
+      if (reason !== undefined) {
+        if (mine) refused.push({ line: r.line, raw: r.raw, reason, msisdn, planId: r.period.planId });
+      } else if (!leaveOut.has(periodKey(msisdn, r.line))) {
+        accepted.push(r.period);
+        acceptedLines.push({ line: r.line, raw: r.raw });
+      }
     });
     if (accepted.length === 0) continue;
+    lines.set(msisdn, acceptedLines);
     if (mine) periods.set(msisdn, accepted);
     else if (accepted.some((p) => p.vpmnGroup !== null)) mates.set(msisdn, accepted);
   }
@@ -198,5 +217,5 @@ export function rangeReference(spill: SpillFiles, range: number, shard: Shard, w
     const [msisdn, productId, orderedMs, confirmedMs, cancelledMs] = JSON.parse(text);
     addTo(subscriptions, msisdn, { msisdn, productId, orderedMs, confirmedMs, cancelledMs });
   }
-  return { periods, mates, refused, subscriptions };
+  return { periods, mates, refused, lines, subscriptions };
 }

@@ -74,6 +74,7 @@ describe("a subscriber-month's delivery", () => {
         msisdn: "13800000000",
         billMonth: "2026-09",
         recordUnreadable: false,
+        referenceItem: null,
       },
     ]);
   });

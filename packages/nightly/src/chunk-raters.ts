@@ -53,6 +53,7 @@ export function chunkRaters(
     billFiles: ctx.billFiles,
     billColumns: ctx.billColumns,
     quarantinedIds: ctx.quarantinedIds,
+    periodsQuarantined: ctx.periodsQuarantined,
   };
   // A pool a lane: a lane's ranges always go to the thread that has read their spills.
   const pools = Array.from({ length: threads }, () =>

@@ -38,6 +38,7 @@ export class DatabaseQuarantine implements QuarantineSink {
           e.msisdn,
           e.billMonth,
           e.recordUnreadable ? "t" : "f",
+          e.referenceItem,
         ],
       ]),
     );

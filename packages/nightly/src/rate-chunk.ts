@@ -33,6 +33,7 @@ import {
   type OverCredited,
   type PlannedCredit,
   quarantineEvidence,
+  type ReferenceEvidence,
   reconcileSubscriberMonth,
 } from "@billing/reconciliation";
 
@@ -49,6 +50,8 @@ export interface ChunkRatingContext {
   readonly runId: string;
   /** Reason by record_id as read of every row quarantined with one, by bill month (quarantinedRecordIds). */
   readonly quarantinedIds: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** The run's quarantined plan period rows: reason by the msisdn they name (null: unreadable). */
+  readonly periodsQuarantined: ReadonlyMap<string | null, string>;
   /** The run's CDR files, which spilled rows name by index, and where CDR_COLUMNS are in each (columnIndexes). */
   readonly cdrFiles: readonly string[];
   readonly cdrColumns: readonly (readonly number[])[];
@@ -76,6 +79,10 @@ export interface ChunkInput {
   readonly ledger: ReadonlyMap<string, readonly LedgerEntry[]>;
   /** The reason, by msisdn, of a row of the month quarantined with no readable record_id (any run). */
   readonly unreadable: ReadonlyMap<string, string>;
+  /** Usage rows quarantined (any run, not as repeats) naming each msisdn in the month: record_id as read and reason. */
+  readonly usageRows: ReadonlyMap<string, readonly (readonly [recordId: string | null, reason: string])[]>;
+  /** The run's quarantined reference rows that may be each msisdn's (decision 19), for those that have any. */
+  readonly reference: ReadonlyMap<string, readonly ReferenceEvidence[]>;
   /** The plan periods and subscriptions of the chunk's msisdns that have any. */
   readonly periods: readonly (readonly [msisdn: string, periods: readonly PlanPeriod[]])[];
   readonly subscriptions: readonly (readonly [msisdn: string, subscriptions: readonly Subscription[]])[];
@@ -184,13 +191,17 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
     // This run's malformed rows of the subscriber, found here on the rating thread, before what any run stored.
     const malformedNow = new Map<string, string>();
     let unreadable = input.unreadable.get(msisdn) ?? null;
+    let unreadableNow: string | null = null;
     if (cdrs !== undefined) {
       const now = deliveredRecords({ ...delivered.cdrs, starts: cdrs }, cdrsFrom);
       repeated.push(...now.repeated);
       malformed.push(...now.malformed);
       for (const m of now.malformed) {
         if (m.recordId !== null) malformedNow.set(m.recordId, m.reason);
-        else if (m.recordUnreadable) unreadable ??= m.reason;
+        else if (m.recordUnreadable) {
+          unreadable ??= m.reason;
+          unreadableNow ??= m.reason;
+        }
       }
       if (deliveredIds) for (const c of now.kept) deliveredIds.add(c.record[0]);
       if (stored === undefined) {
@@ -219,7 +230,17 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
       catalogue: ctx.catalogue,
       directory: ctx.directory,
       billLines: bills.billOf.get(msisdn) ?? [],
-      quarantined: quarantineEvidence([malformedNow, ctx.quarantinedIds.get(billMonth) ?? NO_IDS], unreadable),
+      quarantined: quarantineEvidence({
+        byRecordId: [malformedNow, ctx.quarantinedIds.get(billMonth) ?? NO_IDS],
+        unreadable,
+        reference: input.reference.get(msisdn),
+        usageRows: [
+          ...(input.usageRows.get(msisdn) ?? []),
+          ...[...malformedNow].map(([id, reason]) => [id, reason] as const),
+          ...(unreadableNow === null ? [] : [[null, unreadableNow] as const]),
+        ],
+        periodRows: ctx.periodsQuarantined,
+      }),
       ledger: input.ledger.get(msisdn) ?? [],
     });
     for (const item of month.items) {

@@ -4,11 +4,13 @@ import {
   ledgerOf,
   type RawSession,
   readStoredChunk,
+  referenceQuarantined,
   StoredMeanwhile,
   storeChunkRows,
   storeDiscrepancies,
   storedMsisdns,
   unreadableQuarantined,
+  usageQuarantined,
 } from "@billing/db";
 import { inShard, type QuarantineEntry, type Shard } from "@billing/formats";
 import type { RangeReference, RepeatedId } from "@billing/ingest";
@@ -119,9 +121,11 @@ async function readChunk(
 ): Promise<{ input: ChunkInput; versions: ReadonlyMap<string, string> }> {
   const { billMonth, range, msisdns } = chunk;
   const withoutBill = msisdns.filter((m) => !chunk.billed.has(m));
-  const [ledger, quarantined, stored] = await Promise.all([
+  const [ledger, quarantined, reference, usageRows, stored] = await Promise.all([
     ledgerOf(ctx.database, billMonth, msisdns),
     unreadableQuarantined(ctx.database, msisdns, billMonth),
+    referenceQuarantined(ctx.database, msisdns, ctx.runId),
+    usageQuarantined(ctx.database, msisdns, billMonth),
     readStoredChunk(ctx.database, billMonth, msisdns, withoutBill),
   ]);
   return {
@@ -133,6 +137,8 @@ async function readChunk(
       storedBills: stored.bills,
       ledger,
       unreadable: quarantined,
+      reference,
+      usageRows,
       periods: entriesOf(chunk.reference.periods, msisdns),
       subscriptions: entriesOf(chunk.reference.subscriptions, msisdns),
     },

@@ -7,6 +7,7 @@ import {
   completeRun,
   failRun,
   markInterrupted,
+  periodsQuarantined,
   quarantinedRecordIds,
   setRunInputs,
   startRun,
@@ -97,7 +98,7 @@ async function reconcileMonths(
   ctx: MonthContext,
   raters: ChunkRaters,
   spilled: SpilledInput,
-  reference: SpillFiles,
+  reference: { readonly spill: SpillFiles; readonly overlapping: ReadonlySet<string> },
   quarantine: DatabaseQuarantine,
   counts: Map<string, FileCount>,
   creditsOut: CreditsFile,
@@ -134,7 +135,7 @@ async function reconcileMonths(
       count.quarantined += 1;
       count.duplicateIds += 1;
       const reason = `duplicate record_id ${r.recordId}`;
-      const none = { recordId: null, msisdn: null, billMonth: null, recordUnreadable: false };
+      const none = { recordId: null, msisdn: null, billMonth: null, recordUnreadable: false, referenceItem: null };
       await quarantine.add({ file: r.file, line: r.line, reason, raw: r.raw, ...none });
     }
   };
@@ -167,7 +168,7 @@ async function reconcileMonths(
     for (let range = 0; range < spilled.ranges.count; range++, turn++) {
       while (pending.length > 0 && (pending[0] as (typeof pending)[number]).turn + raters.lanes < turn) await settle();
       // A range's scope is found when its turn comes, while the lanes rate the ranges before it.
-      const data = rangeReference(reference, range, ctx.shard, false);
+      const data = rangeReference(reference.spill, range, ctx.shard, false, reference.overlapping);
       const billed = spilledMsisdns(spilled.spills, "bill", month, range);
       const delivered = spilledMsisdns(spilled.spills, "cdr", month, range);
       for (const msisdn of billed) delivered.add(msisdn);
@@ -272,7 +273,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       const spilled = spilling.value;
       try {
         if (storing.status === "rejected") throw storing.reason;
-        const vpmn = storing.value;
+        const { vpmn, overlapping } = storing.value;
         // Rating reads what was quarantined; the rows of the last batch must be there too.
         await quarantine.flush();
         lap("read_usage");
@@ -289,6 +290,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
           cdrColumns: spilled.cdrColumns,
           billColumns: spilled.billColumns,
           quarantinedIds: await quarantinedRecordIds(database, [...spilled.months]),
+          periodsQuarantined: await periodsQuarantined(database, { runId }),
         };
         const raters = chunkRaters(ctx, catalogueText, vpmn, spillLocations(spilled), options.threads ?? 0);
         try {
@@ -302,7 +304,7 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
             ctx,
             raters,
             spilled,
-            reference,
+            { spill: reference, overlapping },
             quarantine,
             counts,
             creditsOut,

@@ -69,6 +69,8 @@ export function diffSubscriberMonth(
   month: RatedMonth,
   lines: readonly BilledLine[],
   quarantined: QuarantineEvidence = NO_QUARANTINE,
+  /** Items whose correct charge the run cannot be sure of (uncertainItems): never refunded as overcharges. */
+  uncertain: ReadonlyMap<string, string> = new Map(),
 ): MonthDiff {
   // Map order is first insertion, and a key set again keeps its place: the items' keys in order, each its last item.
   const items = new Map<string, RatedItem>();
@@ -139,9 +141,14 @@ export function diffSubscriberMonth(
     } else if (item.status === "duplicate_usage" && amount > 0) {
       emit(key, occurrence, "duplicate_usage", amount, 0, `${describeItem(item)}; billed ${formatCents(amount)}`);
     } else if (item.status === "unconfirmed" && amount > 0) {
-      emit(key, occurrence, "unconfirmed_subscription", amount, 0, describeItem(item));
+      // The confirmation may be on a subscription row of the subscriber's that the run could not read.
+      const reason = quarantined.referenceReason(key, true);
+      if (reason !== undefined) emit(key, occurrence, "unverifiable", amount, null, referenceExplanation(key, reason));
+      else emit(key, occurrence, "unconfirmed_subscription", amount, 0, describeItem(item));
     } else if (amount === expected) {
       matched += 1;
+    } else if (amount > expected && uncertain.has(key)) {
+      emit(key, occurrence, "unverifiable", amount, null, `${describeItem(item)}; ${uncertain.get(key)}`);
     } else {
       const cls = amount > expected ? "overcharge" : "undercharge";
       emit(key, occurrence, cls, amount, expected, `${describeItem(item)}; billed ${formatCents(amount)}`);
@@ -154,8 +161,11 @@ export function diffSubscriberMonth(
     const first = billed[0] as BilledLine;
     const usage = !key.startsWith("FEE:") && !key.startsWith("VAS:");
     const reason = quarantined.recordReason(key) ?? (usage ? (quarantined.unreadable ?? undefined) : undefined);
+    const reference = usage ? undefined : quarantined.referenceReason(key, false);
     if (reason !== undefined)
       emit(key, first.occurrence, "unverifiable", first.cents, null, `record quarantined: ${reason}`);
+    else if (reference !== undefined)
+      emit(key, first.occurrence, "unverifiable", first.cents, null, referenceExplanation(key, reference));
     else if (first.cents > 0) emit(key, first.occurrence, "phantom_charge", first.cents, 0, phantomExplanation(key));
     else matched += 1;
     repeats(key, billed);
@@ -165,6 +175,10 @@ export function diffSubscriberMonth(
 }
 
 const byOccurrence = (a: BilledLine, b: BilledLine) => a.occurrence - b.occurrence;
+
+function referenceExplanation(key: string, reason: string): string {
+  return `${key.startsWith("FEE:") ? "plan period" : "subscription"} quarantined: ${reason}`;
+}
 
 function phantomExplanation(key: string): string {
   if (key.startsWith("FEE:")) return `no plan period of ${key.slice(4)} active in the month`;

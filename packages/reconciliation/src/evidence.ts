@@ -50,6 +50,7 @@ export function evidenceFiles(inputs: ReplayInputs): Record<string, string> {
       [
         ...inputs.quarantined.entries(),
         ...(inputs.unreadableQuarantined === null ? [] : [["", inputs.unreadableQuarantined] as [string, string]]),
+        ...inputs.referenceQuarantined.map((r) => [r.item, r.reason] as [string, string]),
       ],
     ),
   };

@@ -1,5 +1,6 @@
 import type { PlanPeriod, Subscription, UsageRecord } from "@billing/rating";
 import type { BilledLine } from "./diff.js";
+import type { ReferenceEvidence } from "./quarantine-evidence.js";
 import type { LedgerEntry } from "./subscriber-month.js";
 
 /** Why a replay cannot be made: a clear one-line reason, exit 1 (cli.md). */
@@ -37,5 +38,11 @@ export interface ReplayInputs {
   readonly quarantined: ReadonlyMap<string, string>;
   /** The reason a row of the subscriber and month was quarantined with no readable record_id; null when none was. */
   readonly unreadableQuarantined: string | null;
+  /** The latest run's quarantined plan period and subscription rows that may be the subscriber's. */
+  readonly referenceQuarantined: readonly ReferenceEvidence[];
+  /** Usage rows naming the subscriber in the month (or none known), quarantined not as repeats: record_id as read and reason. */
+  readonly usageQuarantined: readonly (readonly [recordId: string | null, reason: string])[];
+  /** The latest run's quarantined plan period rows: reason by the msisdn they name (null: unreadable). */
+  readonly periodsQuarantined: readonly (readonly [msisdn: string | null, reason: string])[];
   readonly credits: readonly StoredCredit[];
 }

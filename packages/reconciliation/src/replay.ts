@@ -35,7 +35,13 @@ export function reconcileStored(inputs: ReplayInputs): SubscriberMonthResult & {
     catalogue,
     directory: directoryOf(byMsisdn),
     billLines: inputs.billLines,
-    quarantined: quarantineEvidence([inputs.quarantined], inputs.unreadableQuarantined),
+    quarantined: quarantineEvidence({
+      byRecordId: [inputs.quarantined],
+      unreadable: inputs.unreadableQuarantined,
+      reference: inputs.referenceQuarantined,
+      usageRows: inputs.usageQuarantined,
+      periodRows: new Map(inputs.periodsQuarantined),
+    }),
     ledger: inputs.credits,
   });
   return { ...result, catalogue };
@@ -59,10 +65,11 @@ export type ReplayDocument = ReturnType<typeof buildDocument>;
 export function computeReplay(inputs: ReplayInputs): Replay {
   if (!parseMonth(inputs.billMonth)) throw new RangeError(inputs.billMonth);
   const { month, diff, issued, account, plan } = reconcileStored(inputs);
-  if (month.items.length === 0 && inputs.billLines.length === 0 && inputs.credits.length === 0) {
+  // A month never delivered: a plan period alone would show a fee that no bill of the month was checked against.
+  if (inputs.records.length === 0 && inputs.billLines.length === 0 && inputs.credits.length === 0) {
     throw new ReplayError(
       "no_data",
-      `no stored data for ${inputs.msisdn} in ${inputs.billMonth}: no plan period, record, bill line or credit`,
+      `nothing stored for ${inputs.msisdn} in ${inputs.billMonth}: no record, bill line or credit (the month was never delivered)`,
     );
   }
   const document = buildDocument(inputs, month.items, diff.discrepancies, issued, account, plan.overCredited.length);

@@ -10,6 +10,7 @@ import {
 import { type BilledLine, diffSubscriberMonth, type MonthDiff } from "./diff.js";
 import { type Account, accountFor, type CreditPlan, type IssuedSoFar, planCredits, type RefundKey } from "./ledger.js";
 import type { QuarantineEvidence } from "./quarantine-evidence.js";
+import { uncertainItems } from "./uncertain-items.js";
 
 /** A credit the ledger holds for a key of the subscriber-month: what "issued so far" adds up. */
 export interface LedgerEntry {
@@ -75,7 +76,8 @@ export function reconcileSubscriberMonth(input: SubscriberMonthInput): Subscribe
     catalogue: input.catalogue,
     directory: input.directory,
   });
-  const diff = diffSubscriberMonth(month, input.billLines, input.quarantined);
+  const uncertain = uncertainItems(month.items, input.periods, input.catalogue, input.quarantined);
+  const diff = diffSubscriberMonth(month, input.billLines, input.quarantined, uncertain);
   const issued = issuedSoFar(input.msisdn, input.billMonth, input.ledger);
   const account = accountFor(input.periods, input.billMonth);
   const plan = planCredits(diff.discrepancies, issued, account);

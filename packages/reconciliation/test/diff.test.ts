@@ -76,7 +76,7 @@ const classes = (
   quarantined = new Map<string, string>(),
   unreadable: string | null = null,
 ) =>
-  diffSubscriberMonth(m, lines, quarantineEvidence([quarantined], unreadable)).discrepancies.map(
+  diffSubscriberMonth(m, lines, quarantineEvidence({ byRecordId: [quarantined], unreadable })).discrepancies.map(
     (d) => `${d.itemKey}#${d.occurrence} ${d.class} ${d.billedCents}/${d.expectedCents} refund ${d.refundCents}`,
   );
 
@@ -186,5 +186,38 @@ describe("diff classes (reconcile.md)", () => {
         "record_id: empty",
       ),
     ).toEqual(["FEE:X#1 phantom_charge 1000/0 refund 2000", "VAS:N#1 phantom_charge 300/0 refund 600"].sort());
+  });
+});
+
+// Decision 19: a quarantined plan period or subscription row may be the one behind a FEE: or VAS: line.
+describe("reference rows the run could not read", () => {
+  const m = month([{ id: "A", at: "2026-09-01T10:00:00+08:00", seconds: 60 }]);
+  const lines = [line("FEE:P", 1000), line("FEE:X", 1000), line("VAS:N", 300), line("A", 20)];
+  const reference = (rows: { item: string; named: boolean }[]) =>
+    diffSubscriberMonth(
+      m,
+      lines,
+      quarantineEvidence({ byRecordId: [], unreadable: null, reference: rows.map((r) => ({ ...r, reason: "why" })) }),
+    ).discrepancies.map((d) => `${d.itemKey} ${d.class}`);
+  it.each([
+    ["none", [], ["FEE:X phantom_charge", "VAS:N phantom_charge"]],
+    ["a plan period naming FEE:X", [{ item: "FEE:X", named: true }], ["FEE:X unverifiable", "VAS:N phantom_charge"]],
+    [
+      "a plan period whose plan_id could not be read",
+      [{ item: "FEE:", named: true }],
+      ["FEE:X unverifiable", "VAS:N phantom_charge"],
+    ],
+    [
+      "a subscription of another product",
+      [{ item: "VAS:M", named: true }],
+      ["FEE:X phantom_charge", "VAS:N phantom_charge"],
+    ],
+    [
+      "a subscription row of anyone's (msisdn unreadable)",
+      [{ item: "VAS:N", named: false }],
+      ["FEE:X phantom_charge", "VAS:N unverifiable"],
+    ],
+  ] as const)("%s", (_case, rows, expected) => {
+    expect(reference([...rows])).toEqual(expected);
   });
 });

@@ -143,11 +143,12 @@ function base(
 function malformed(random: Random, record: UsageRecord, startMs: number): CdrRow {
   const fields = cdrFields(record, formatTimestamp(startMs));
   const which = random.int(0, 2);
-  const id = `${record.recordId}X`;
+  // A broken second copy of a record delivered whole: quarantined, and no record of the month is missing.
+  const id = record.recordId;
   if (which === 0)
     return {
       kind: "malformed",
-      fields: [id, ...fields.slice(1, 5), "2026-13-45T99:00:00", ...fields.slice(6)],
+      fields: [id, ...fields.slice(1, 5), `${formatTimestamp(startMs).slice(0, 7)}-45T99:00:00`, ...fields.slice(6)],
       reason: "start_time",
     };
   if (which === 1)

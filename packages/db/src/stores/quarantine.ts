@@ -1,3 +1,4 @@
+import type { ReferenceEvidence } from "@billing/reconciliation";
 import type { BillingDatabase } from "../dialect.js";
 
 /** The columns of `quarantined_rows` a batch of COPY text gives, in order. */
@@ -12,6 +13,7 @@ export const QUARANTINE_COLUMNS = [
   "msisdn",
   "bill_month",
   "record_unreadable",
+  "reference_item",
 ] as const;
 
 /** Appends a batch of quarantined rows, as COPY text lines of QUARANTINE_COLUMNS. */
@@ -120,5 +122,96 @@ export async function unreadableQuarantined(
     .execute();
   const byMsisdn = new Map<string, string>();
   for (const r of rows) if (!byMsisdn.has(r.msisdn as string)) byMsisdn.set(r.msisdn as string, r.reason);
+  return byMsisdn;
+}
+
+/**
+ * The plan period and subscription rows a run quarantined (`runId`, else the
+ * latest run) that may be each of `msisdns`' (ReferenceEvidence): those that
+ * name it, then those whose msisdn could not be read. Only one run's: the
+ * reference feed as it stands, so a row delivered again correctly lifts what
+ * its broken copy held back.
+ */
+export async function referenceQuarantined(
+  database: BillingDatabase,
+  msisdns: readonly string[],
+  runId?: string,
+): Promise<Map<string, ReferenceEvidence[]>> {
+  const latest = database.db.selectFrom("runs").select("run_id").orderBy("started_at", "desc").limit(1);
+  const rows = await database.db
+    .selectFrom("quarantined_rows")
+    .select(["msisdn", "reference_item", "reason"])
+    .where("reference_item", "is not", null)
+    .where("run_id", "=", runId ?? latest)
+    .where((eb) => eb.or([eb("msisdn", "is", null), eb("msisdn", "=", eb.fn.any(eb.val(msisdns)))]))
+    .orderBy("file")
+    .orderBy("line")
+    .execute();
+  const byMsisdn = new Map<string, ReferenceEvidence[]>();
+  if (rows.length === 0) return byMsisdn;
+  const anyone = rows
+    .filter((r) => r.msisdn === null)
+    .map((r) => ({ item: r.reference_item as string, reason: r.reason, named: false }));
+  for (const msisdn of msisdns) {
+    const named = rows
+      .filter((r) => r.msisdn === msisdn)
+      .map((r) => ({ item: r.reference_item as string, reason: r.reason, named: true }));
+    if (named.length + anyone.length > 0) byMsisdn.set(msisdn, [...named, ...anyone]);
+  }
+  return byMsisdn;
+}
+
+/**
+ * The usage rows any run quarantined, not as repeats, that name each of
+ * `msisdns` in `billMonth` (or in no known month): record_id as read (null
+ * when unreadable) and reason, by msisdn. A record such a row held may be
+ * missing from the month: what the month's allowance and cap add up is then unsure.
+ */
+export async function usageQuarantined(
+  database: BillingDatabase,
+  msisdns: readonly string[],
+  billMonth: string,
+): Promise<Map<string, [recordId: string | null, reason: string][]>> {
+  const rows = await database.db
+    .selectFrom("quarantined_rows")
+    .select(["msisdn", "record_id", "reason"])
+    .where((eb) => eb("msisdn", "=", eb.fn.any(eb.val(msisdns))))
+    .where((eb) => eb.or([eb("record_id", "is not", null), eb("record_unreadable", "=", true)]))
+    .where("reason", "not like", NOT_A_REPEAT)
+    .where((eb) => eb.or([eb("bill_month", "is", null), eb("bill_month", "=", billMonth)]))
+    .orderBy("run_id")
+    .orderBy("file")
+    .orderBy("line")
+    .execute();
+  const byMsisdn = new Map<string, [string | null, string][]>();
+  for (const r of rows) {
+    const list = byMsisdn.get(r.msisdn as string) ?? [];
+    list.push([r.record_id, r.reason]);
+    byMsisdn.set(r.msisdn as string, list);
+  }
+  return byMsisdn;
+}
+
+/**
+ * The plan period rows a run quarantined (`runId`, else the latest run):
+ * reason by the msisdn they name, null for a row whose msisdn could not be
+ * read. Only of `msisdns` when given. The VPMN group of such a number is unknown.
+ */
+export async function periodsQuarantined(
+  database: BillingDatabase,
+  options: { readonly runId?: string; readonly msisdns?: readonly string[] },
+): Promise<Map<string | null, string>> {
+  const latest = database.db.selectFrom("runs").select("run_id").orderBy("started_at", "desc").limit(1);
+  let query = database.db
+    .selectFrom("quarantined_rows")
+    .select(["msisdn", "reason"])
+    .where("reference_item", "like", "FEE:%")
+    .where("run_id", "=", options.runId ?? latest);
+  const { msisdns } = options;
+  if (msisdns !== undefined)
+    query = query.where((eb) => eb.or([eb("msisdn", "is", null), eb("msisdn", "=", eb.fn.any(eb.val(msisdns)))]));
+  const rows = await query.orderBy("file").orderBy("line").execute();
+  const byMsisdn = new Map<string | null, string>();
+  for (const r of rows) if (!byMsisdn.has(r.msisdn)) byMsisdn.set(r.msisdn, r.reason);
   return byMsisdn;
 }

@@ -1,7 +1,21 @@
 import type { PlanPeriod, Subscription } from "@billing/rating";
+import type { Selectable } from "kysely";
 import type { BillingDatabase } from "../dialect.js";
+import type { SubscriberPeriodsTable } from "../schema.js";
 
 const UPSERT_ROWS = 10_000;
+
+/** A stored plan period as the rating core's. */
+export const toPeriod = (p: Selectable<SubscriberPeriodsTable>): PlanPeriod => ({
+  msisdn: p.msisdn,
+  accountId: p.account_id,
+  planId: p.plan_id,
+  activeFrom: p.active_from,
+  activeTo: p.active_to,
+  homeArea: p.home_area,
+  vpmnGroup: p.vpmn_group,
+  payment: p.payment,
+});
 
 /**
  * Inserts or updates reference rows (objects keyed by column), many to one
@@ -79,4 +93,22 @@ export async function storeReferenceData(
 export async function anySubscriptionStored(database: BillingDatabase): Promise<boolean> {
   const row = await database.db.selectFrom("subscriptions").select("msisdn").limit(1).executeTakeFirst();
   return row !== undefined;
+}
+
+/** The stored plan periods of the msisdns in [first, end) (either open), by msisdn, each one's by active_from. */
+export async function storedPeriodsIn(
+  database: BillingDatabase,
+  bounds: { readonly first?: string; readonly end?: string },
+): Promise<Map<string, PlanPeriod[]>> {
+  let query = database.db.selectFrom("subscriber_periods").selectAll();
+  if (bounds.first !== undefined) query = query.where("msisdn", ">=", bounds.first);
+  if (bounds.end !== undefined) query = query.where("msisdn", "<", bounds.end);
+  const rows = await query.orderBy("msisdn").orderBy("active_from").execute();
+  const byMsisdn = new Map<string, PlanPeriod[]>();
+  for (const p of rows) {
+    const list = byMsisdn.get(p.msisdn) ?? [];
+    list.push(toPeriod(p));
+    byMsisdn.set(p.msisdn, list);
+  }
+  return byMsisdn;
 }

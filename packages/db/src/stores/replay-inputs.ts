@@ -1,23 +1,17 @@
 import type { PlanPeriod } from "@billing/rating";
 import { ReplayError, type ReplayInputs } from "@billing/reconciliation";
-import type { Selectable } from "kysely";
 import type { BillingDatabase } from "../dialect.js";
-import type { SubscriberPeriodsTable } from "../schema.js";
 import { latestCatalogue } from "./catalogues.js";
 import { creditsOfMonth } from "./ledger.js";
-import { quarantinedReasonsFor, unreadableQuarantined } from "./quarantine.js";
+import {
+  periodsQuarantined,
+  quarantinedReasonsFor,
+  referenceQuarantined,
+  unreadableQuarantined,
+  usageQuarantined,
+} from "./quarantine.js";
+import { toPeriod } from "./reference.js";
 import { anyMonthStored, storedBillOf, storedRecordsOf } from "./subscriber-months.js";
-
-const toPeriod = (p: Selectable<SubscriberPeriodsTable>): PlanPeriod => ({
-  msisdn: p.msisdn,
-  accountId: p.account_id,
-  planId: p.plan_id,
-  activeFrom: p.active_from,
-  activeTo: p.active_to,
-  homeArea: p.home_area,
-  vpmnGroup: p.vpmn_group,
-  payment: p.payment,
-});
 
 /** Reads the stored inputs of one subscriber-month: everything its replay (and the customer's statement) reconciles. */
 export async function loadReplayInputs(
@@ -64,6 +58,11 @@ export async function loadReplayInputs(
   const billLines = await storedBillOf(database, msisdn, billMonth);
   const quarantined = await quarantinedReasonsFor(database, [...new Set(billLines.map((l) => l.itemKey))], billMonth);
   const unreadable = (await unreadableQuarantined(database, [msisdn], billMonth)).get(msisdn) ?? null;
+  const referenceQuarantinedRows = (await referenceQuarantined(database, [msisdn])).get(msisdn) ?? [];
+  const usageRows = (await usageQuarantined(database, [msisdn], billMonth)).get(msisdn) ?? [];
+  // The other parties' numbers as the last 11 digits dialled: a superset of the mobile numbers rating finds.
+  const parties = [...new Set(records.map((r) => r.otherParty.replace(/\D/g, "").slice(-11)))];
+  const periodRows = await periodsQuarantined(database, { msisdns: parties });
   const credits = await creditsOfMonth(database, msisdn, billMonth);
   if (periods.length === 0 && records.length === 0 && billLines.length === 0 && subscriptions.length === 0) {
     if (!(await anyMonthStored(database, msisdn)) && credits.length === 0) {
@@ -85,6 +84,9 @@ export async function loadReplayInputs(
     billLines,
     quarantined,
     unreadableQuarantined: unreadable,
+    referenceQuarantined: referenceQuarantinedRows,
+    usageQuarantined: usageRows,
+    periodsQuarantined: [...periodRows],
     credits,
   };
 }

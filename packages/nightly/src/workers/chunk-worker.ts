@@ -37,6 +37,7 @@ const ctx: ChunkRatingContext = {
   billFiles: data.billFiles,
   billColumns: data.billColumns,
   quarantinedIds: data.quarantinedIds,
+  periodsQuarantined: data.periodsQuarantined,
 };
 const delivered = rangeReader(data.spills);
 
