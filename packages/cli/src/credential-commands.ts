@@ -4,14 +4,15 @@ import { EXIT } from "./exit-codes.js";
 import type { Io } from "./io.js";
 
 /**
- * `billing set-password --msisdn N`: the password is read from standard input
- * (first line), never from the command line, where other users and the shell
- * history would see it.
+ * `billing set-password --msisdn N`: the password is asked for on a terminal
+ * (not echoed) or read from standard input (first line), never from the
+ * command line, where other users and the shell history would see it.
  */
 export async function setPasswordCommand(args: { msisdn: string; database?: string }, io: Io): Promise<number> {
-  const password = (await io.stdin()).split(/\r?\n/)[0] ?? "";
+  // The database first: a folder in use refuses before the password is asked for.
   const database = await openDatabase(chooseTarget(args.database, io.env));
   try {
+    const password = await io.secret(`service password for ${args.msisdn} (six digits, not shown): `);
     await setServicePassword(database, args.msisdn, password);
     io.stderr(`billing set-password: the service password of ${args.msisdn} is set\n`);
     return EXIT.ok;

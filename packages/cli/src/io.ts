@@ -7,6 +7,8 @@ export interface Io {
   readonly stderrIsTty: boolean;
   /** All of standard input, for secrets that must not be arguments. */
   stdin(): Promise<string>;
+  /** A secret's line: asked with `prompt` and not echoed on a terminal, else the first line of standard input. */
+  secret(prompt: string): Promise<string>;
 }
 
 export const processIo: Io = {
@@ -20,4 +22,36 @@ export const processIo: Io = {
     for await (const chunk of process.stdin) text += chunk;
     return text;
   },
+  async secret(prompt) {
+    if (!process.stdin.isTTY) return (await processIo.stdin()).split(/\r?\n/)[0] ?? "";
+    return hiddenLine(prompt);
+  },
 };
+
+/** Reads a line from the terminal in raw mode, echoing nothing; Ctrl-C or Ctrl-D gives up. */
+function hiddenLine(prompt: string): Promise<string> {
+  process.stderr.write(prompt);
+  const input = process.stdin;
+  input.setRawMode(true);
+  input.resume();
+  return new Promise((resolve, reject) => {
+    let line = "";
+    const done = (error?: Error) => {
+      input.setRawMode(false);
+      input.pause();
+      input.off("data", onData);
+      process.stderr.write("\n");
+      if (error) reject(error);
+      else resolve(line);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString("utf8")) {
+        if (ch === "\r" || ch === "\n") return done();
+        if (ch === "\u0003" || ch === "\u0004") return done(new Error("no password given"));
+        if (ch === "\u007f" || ch === "\b") line = line.slice(0, -1);
+        else line += ch;
+      }
+    };
+    input.on("data", onData);
+  });
+}

@@ -56,6 +56,7 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     .requiredOption("--msisdn <n>", "the subscriber", msisdnOption)
     .requiredOption("--month <YYYY-MM>", "the bill month", monthOption)
     .option("--json", "canonical JSON whose last field is its SHA-256 digest")
+    .option("--wide", "the table on one line per item (about 260 columns), not two")
     .option("--evidence <dir>", "write the inputs used and the result into DIR")
     .option("--issue", "issue any credit still owed, through the same ledger as the nightly run")
     .addOption(databaseOption())
@@ -95,7 +96,24 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     .option("--records-per-subscriber <n>", "average usage records per subscriber-month", positiveIntOption, 40)
     .action((opts) => run(async () => (await import("./generate-command.js")).generateCommand(opts, io)));
 
+  requiredAfterUnknown(program);
   return program;
+}
+
+/**
+ * Commander checks required options before unknown ones, so `reconcile
+ * --bogus` said "--in required": the required options are checked after
+ * parsing instead, and an unknown option is named first.
+ */
+function requiredAfterUnknown(program: Command): void {
+  for (const command of program.commands) {
+    const required = command.options.filter((o) => o.mandatory);
+    for (const option of required) option.mandatory = false;
+    command.hook("preAction", (_, action) => {
+      const missing = required.find((o) => action.getOptionValue(o.attributeName()) === undefined);
+      if (missing) throw new UsageError(`${action.name()}: required option '${missing.flags}' not specified`);
+    });
+  }
 }
 
 /** Runs `billing` with argv (without node and script) and returns the exit code. */

@@ -9,6 +9,7 @@ export interface ReplayArgs {
   readonly msisdn: string;
   readonly month: string;
   readonly json?: boolean;
+  readonly wide?: boolean;
   readonly evidence?: string;
   readonly issue?: boolean;
   readonly database?: string;
@@ -42,7 +43,7 @@ export async function replayCommand(args: ReplayArgs, io: Io): Promise<number> {
       replay = computeReplay(inputs);
     }
     if (args.evidence) await writeEvidence(args.evidence, inputs, replay);
-    io.stdout(args.json ? `${replay.json}\n` : humanReplay(replay.document, replay.sha256));
+    io.stdout(args.json ? `${replay.json}\n` : humanReplay(replay.document, replay.sha256, args.wide));
     if (args.issue) io.stderr(`billing replay: issued ${issuedNow} credit(s) still owed\n`);
     return EXIT.ok;
   } catch (error) {
@@ -71,9 +72,23 @@ const COLUMNS = [
   ["issued", "refund_issued"],
   ["rule", "rule"],
 ] as const;
+type Key = (typeof COLUMNS)[number][1];
 
-/** A readable table of every item, then the totals and the digest. */
-export function humanReplay(doc: ReplayDocument, sha256: string): string {
+/** The narrow table's first line of an item; the rest go on its second line, so a row fits 120 columns. */
+const NARROW: readonly Key[] = [
+  "start_time",
+  "item_key",
+  "category",
+  "expected",
+  "billed",
+  "class",
+  "refund_owed",
+  "refund_issued",
+];
+const DETAIL: readonly Key[] = ["service", "other_party", "units", "allowance_used", "rule"];
+
+/** A readable table of every item (two lines each; one wide line with `wide`), then the totals and the digest. */
+export function humanReplay(doc: ReplayDocument, sha256: string, wide = false): string {
   const cell = (row: Record<string, unknown>, key: string) => {
     const value = row[key];
     if (value === null || value === undefined) return "";
@@ -81,21 +96,31 @@ export function humanReplay(doc: ReplayDocument, sha256: string): string {
     if (key === "item_key" && (row.occurrence as number) > 1) return `${value} #${row.occurrence}`;
     return String(value);
   };
-  const rows = doc.items.map((r) => COLUMNS.map(([, key]) => cell(r, key)));
-  const widths = COLUMNS.map(([title], i) =>
-    i === COLUMNS.length - 1 ? 0 : Math.max(title.length, ...rows.map((r) => (r[i] as string).length)),
+  const shown = wide ? COLUMNS.map(([, key]) => key) : NARROW;
+  const titles = shown.map((key) => COLUMNS.find(([, k]) => k === key)?.[0] as string);
+  const rows = doc.items.map((r) => shown.map((key) => cell(r, key)));
+  const widths = shown.map((_, i) =>
+    wide && i === shown.length - 1
+      ? 0
+      : Math.max((titles[i] as string).length, ...rows.map((r) => (r[i] as string).length)),
   );
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) =>
-        i === cells.length - 1
-          ? c
-          : /^-?\d+\.\d\d$/.test(c)
-            ? c.padStart(widths[i] as number)
-            : c.padEnd(widths[i] as number),
-      )
+      .map((c, i) => (/^-?\d+\.\d\d$/.test(c) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
       .join("  ")
       .trimEnd();
+  // The item's details under it; the rule on a line of its own when both would pass 120 columns.
+  const detail = (r: Record<string, unknown>) => {
+    const facts = DETAIL.filter((key) => key !== "rule" && cell(r, key) !== "")
+      .map((key) => `${key === "allowance_used" ? "allowance" : key.replace("_", " ")} ${cell(r, key)}`)
+      .join("; ");
+    const rule = cell(r, "rule");
+    const one = `    ${[facts, rule].filter((t) => t !== "").join("; ")}`;
+    return one.length <= 120 || facts === "" ? [one] : [`    ${facts}`, `    ${rule}`];
+  };
+  const table = wide
+    ? [line(titles), ...rows.map(line)]
+    : [line(titles), ...doc.items.flatMap((r, i) => [line(rows[i] as string[]), ...detail(r)])];
   const t = doc.totals;
   const account = doc.account
     ? `account ${doc.account.account_id}, plan ${doc.account.plan_id}, credits to ${doc.account.settle_to}`
@@ -104,8 +129,7 @@ export function humanReplay(doc: ReplayDocument, sha256: string): string {
     `Replay of ${doc.msisdn} in ${doc.bill_month} (${account}); times in UTC+8`,
     `inputs: ${doc.inputs.cdrs} CDRs, ${doc.inputs.bill_lines} bill lines, ${doc.inputs.plan_periods} plan periods, ${doc.inputs.subscriptions} subscriptions, ${doc.inputs.credits} credits issued; catalogue ${doc.catalogue_sha256.slice(0, 12)}`,
     "",
-    line(COLUMNS.map(([title]) => title)),
-    ...rows.map(line),
+    ...table,
     "",
     `correct total ${t.expected}, billed total ${t.billed}, ${t.discrepancies} discrepancies`,
     `double refunds owed ${t.refund_owed}, already issued ${t.refund_issued}, still owed ${t.refund_still_owed}` +

@@ -57,9 +57,15 @@ describe.each(DATABASE_KINDS)("billing replay on %s", (kind) => {
     expect(code).toBe(0);
     expect(stdout).toContain("Replay of 13500100003 in 2026-09 (account A3, plan EZ18, credits to balance)");
     expect(stdout).toMatch(
+      /V11 +ld_out +0\.37 +0\.44 +overcharge +0\.14 +0\.14\n {4}service voice; other party 13805710001;.*(; |\n {4})long distance to 0571/,
+    );
+    expect(stdout).toMatch(/V99 .* 0\.00 +0\.88 +phantom_charge +1\.76 +1\.76\n {4}no usage record V99 exists/);
+    // Two lines an item fit a 120-column terminal; --wide gives one.
+    expect(Math.max(...stdout.split("\n").map((l) => l.length))).toBeLessThanOrEqual(120);
+    const wide = await runCli(["replay", ...A3, "--wide"], env);
+    expect(wide.stdout).toMatch(
       /V11 +voice +13805710001 +ld_out .* 0\.37 +0\.44 +overcharge +0\.14 +0\.14 +long distance to 0571/,
     );
-    expect(stdout).toMatch(/V99 .* 0\.00 +0\.88 +phantom_charge +1\.76 +1\.76 +no usage record V99 exists/);
     expect(stdout).toContain("double refunds owed 13.22, already issued 13.22, still owed 0.00");
     expect(stdout).toMatch(/^sha256 [0-9a-f]{64}$/m);
     expect(await ledgerRows()).toBe(before);
@@ -135,7 +141,13 @@ describe.each(DATABASE_KINDS)("billing replay on %s", (kind) => {
     [
       ["--msisdn", "13500100003", "--month", "2025-01"],
       1,
-      /^billing replay: no stored data for 13500100003 in 2025-01/,
+      /^billing replay: nothing stored for 13500100003 in 2025-01/,
+    ],
+    [
+      // An active plan period, but the month was never delivered: nothing to check a fee against.
+      ["--msisdn", "13805710001", "--month", "2026-03"],
+      1,
+      /^billing replay: nothing stored for 13805710001 in 2026-03: no record, bill line or credit/,
     ],
     [["--msisdn", "135", "--month", "2026-09"], 2, /--msisdn/],
     [["--msisdn", "13500100003", "--month", "09-2026"], 2, /--month/],

@@ -68,6 +68,21 @@ describe.each(DATABASE_KINDS)("billing set-password, register-kiosk and serve, o
     const months = await fetch(`${base}/v1/months`, { headers: { ...kiosk, authorization: `Bearer ${token}` } });
     expect(months.status).toBe(200);
     expect((await fetch(`${base}/kiosk/`)).headers.get("content-type")).toContain("text/html");
+    if (kind === "pglite") {
+      // A second process on the folder in use refuses at once, naming it and its holder; no success for a lost write.
+      const beside = await runCli(["set-password", "--msisdn", "13805710001"], env, "246802\n");
+      expect(beside.code).toBe(1);
+      expect(beside.stdout).toBe("");
+      expect(beside.stderr).toMatch(
+        new RegExp(`^billing: the embedded database .*data is in use by process ${child.pid} \\(billing serve`),
+      );
+      const old = await fetch(`${base}/v1/sessions`, {
+        method: "POST",
+        headers: kiosk,
+        body: JSON.stringify({ msisdn: "13805710001", password: "123456" }),
+      });
+      expect(old.status).toBe(201);
+    }
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
   });

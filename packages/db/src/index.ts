@@ -1,6 +1,7 @@
 // The only package with SQL and drivers: the two dialects behind BillingDatabase, the schema, and stores by role.
 export { copyRows, copyText } from "./copy-text.js";
 export type { BillingDatabase, Capabilities, RawSession, SqlValue } from "./dialect.js";
+export { DatabaseInUse } from "./folder-lock.js";
 export { MigrationError, migrate } from "./migrations.js";
 export { chooseTarget, type DatabaseKind, type DatabaseTarget, DEFAULT_DATA_DIR, openDatabase } from "./open.js";
 export type * from "./schema.js";

@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "@billing/formats";
 
@@ -25,7 +25,7 @@ export async function findInputs(dir: string): Promise<InputFiles> {
   for (const required of ["tariffs.json", "subscribers.csv"]) {
     if (!names.includes(required)) throw new InputError("missing_input", `${join(dir, required)} is missing`);
   }
-  return {
+  const inputs: InputFiles = {
     dir,
     tariffs: "tariffs.json",
     subscribers: "subscribers.csv",
@@ -33,6 +33,17 @@ export async function findInputs(dir: string): Promise<InputFiles> {
     cdrs: names.filter((n) => /^cdr-.*\.csv$/.test(n)),
     bills: names.filter((n) => /^boss-bill-.*\.csv$/.test(n)),
   };
+  // Each input a file that opens, named in one line before any work: not a folder, not a broken link.
+  for (const name of allInputNames(inputs)) {
+    const path = join(dir, name);
+    const found = await stat(path).catch((error: NodeJS.ErrnoException) => error);
+    if (found instanceof Error) {
+      const why = found.code === "ENOENT" ? "a link to a file that does not exist" : found.message;
+      throw new InputError("unreadable_input", `${path}: ${why}`);
+    }
+    if (!found.isFile()) throw new InputError("unreadable_input", `${path}: a folder (or device), not a file`);
+  }
+  return inputs;
 }
 
 export function allInputNames(inputs: InputFiles): string[] {

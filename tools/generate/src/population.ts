@@ -10,8 +10,13 @@ export interface GeneratedSubscriber {
 }
 
 const PREFIXES = Object.keys(MOBILE_PREFIXES);
-/** Each prefix gives 10,000 numbers. */
-const PER_BLOCK = PREFIXES.length * 10_000;
+/**
+ * Generated numbers end in 1000-9999: the committed sample's end in 00xx, so
+ * a generated run in the same data folder never adds to a sample bill.
+ */
+const FIRST_NUMBER = 1_000;
+/** Each prefix gives 9,000 numbers. */
+const PER_BLOCK = PREFIXES.length * (10_000 - FIRST_NUMBER);
 export const MAX_SUBSCRIBERS = PREFIX_BLOCKS * PER_BLOCK;
 
 /** The blocks of numbers (PREFIX_BLOCKS) a population of `count` takes. */
@@ -36,7 +41,7 @@ export function* generatePopulation(
   for (let i = 0; i < count; i++) {
     const inBlock = i % PER_BLOCK;
     const prefix = PREFIXES[inBlock % PREFIXES.length] as string;
-    const number = String(Math.floor(inBlock / PREFIXES.length)).padStart(4, "0");
+    const number = String(FIRST_NUMBER + Math.floor(inBlock / PREFIXES.length));
     const msisdn = `${prefixInBlock(prefix, Math.floor(i / PER_BLOCK))}${number}`;
     const homeArea = MOBILE_PREFIXES[prefix] as string;
     const base = {

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { analyseNumber, parseCatalogue, parseMonth } from "@billing/rating";
 import { describe, expect, it } from "vitest";
 import {
@@ -13,7 +15,8 @@ import { blocksFor, generatePopulation, MAX_SUBSCRIBERS, subscriberOf, subscribe
 import { seededRandom } from "../src/random.js";
 
 const months = [parseMonth("2026-09") as NonNullable<ReturnType<typeof parseMonth>>];
-const BLOCK = Object.keys(MOBILE_PREFIXES).length * 10_000;
+// Numbers 1000-9999 of each prefix: the committed sample's end in 00xx.
+const BLOCK = Object.keys(MOBILE_PREFIXES).length * 9_000;
 
 describe("generated populations beyond one block of numbers", () => {
   it("keeps one block's tariffs as they were, and adds a block's prefixes only when a population reaches it", () => {
@@ -64,9 +67,20 @@ describe("generated populations beyond one block of numbers", () => {
     for (const s of population) expect(subscriberOf(subscriberText(s))).toEqual(s);
   });
 
-  it("numbers a population of one block as it always did", () => {
+  it("numbers a population of one block from 1000, apart from the committed sample's numbers", () => {
     const population = [...generatePopulation(seededRandom(3), 30, months)];
-    expect(population.slice(0, 3).map((s) => s.msisdn)).toEqual(["13500100000", "13507550000", "13605740000"]);
-    expect(population[13]?.msisdn).toBe("13500100001");
+    expect(population.slice(0, 3).map((s) => s.msisdn)).toEqual(["13500101000", "13507551000", "13605741000"]);
+    expect(population[13]?.msisdn).toBe("13500101001");
+    const sample = readFileSync(
+      fileURLToPath(new URL("../../../test-data/basic/subscribers.csv", import.meta.url)),
+      "utf8",
+    );
+    const numbers = new Set(
+      sample
+        .split(/\r?\n/)
+        .slice(1)
+        .map((l) => l.split(",")[0]),
+    );
+    expect(population.filter((s) => numbers.has(s.msisdn))).toEqual([]);
   });
 });
