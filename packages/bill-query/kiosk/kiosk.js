@@ -134,7 +134,7 @@ function fillRows(tbody, records) {
     cell(row, quantityText(r));
     cell(row, r.allowanceUsed);
     cell(row, r.charge ?? "待核实", "money");
-    cell(row, r.rule, "rule");
+    cell(row, r.ruleZh, "rule");
     tbody.append(row);
   }
   if (records.length === 0) {

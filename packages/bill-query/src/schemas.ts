@@ -45,8 +45,13 @@ export const summary = {
       type: "array",
       items: {
         type: "object",
-        required: ["productId", "charge", "rule"],
-        properties: { productId: { type: "string" }, charge: money, rule: { type: "string" } },
+        required: ["productId", "charge", "rule", "ruleZh"],
+        properties: {
+          productId: { type: "string" },
+          charge: money,
+          rule: { type: "string" },
+          ruleZh: { type: "string", description: "计费说明: the rule in plain Chinese" },
+        },
       },
     },
     usage: {
@@ -73,6 +78,7 @@ export const record = {
     "allowanceUsed",
     "charge",
     "rule",
+    "ruleZh",
   ],
   properties: {
     recordId: { type: "string" },
@@ -93,6 +99,7 @@ export const record = {
     allowanceUsed: { type: ["string", "null"] },
     charge: { type: ["string", "null"], description: "null when the record cannot be rated" },
     rule: { type: "string", description: "the tariff rule behind the charge, in plain words" },
+    ruleZh: { type: "string", description: "计费说明: the same rule in plain Chinese, from the same facts" },
   },
 } as const;
 

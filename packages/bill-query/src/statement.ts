@@ -2,10 +2,12 @@ import { type BillingDatabase, loadReplayInputs } from "@billing/db";
 import {
   type AllowanceBalance,
   describeItem,
+  describeZh,
   formatCents,
   formatTimestamp,
   type RatedItem,
   type Service,
+  type ZhNames,
 } from "@billing/rating";
 import { ReplayError, reconcileStored } from "@billing/reconciliation";
 
@@ -28,12 +30,19 @@ export interface StatementRecord {
   readonly charge: string | null;
   /** The tariff rule behind the charge, in plain words. */
   readonly rule: string;
+  /** The same rule in plain Chinese (计费说明), from the same explanation. */
+  readonly ruleZh: string;
 }
 
 export interface MonthSummary {
   readonly month: string;
   readonly monthlyFee: string;
-  readonly subscriptions: readonly { readonly productId: string; readonly charge: string; readonly rule: string }[];
+  readonly subscriptions: readonly {
+    readonly productId: string;
+    readonly charge: string;
+    readonly rule: string;
+    readonly ruleZh: string;
+  }[];
   readonly usage: Readonly<
     Record<Service, { readonly records: number; readonly charge: string; readonly allowance: AllowanceView | null }>
   >;
@@ -76,10 +85,14 @@ export async function loadStatement(
     if (error instanceof ReplayError && NOTHING_STORED.has(error.code)) return null;
     throw error;
   }
-  const month_ = reconcileStored(inputs).month;
+  const { month: month_, catalogue } = reconcileStored(inputs);
   if (month_.items.length === 0) return null;
   const credits = inputs.credits.reduce((n, c) => n + c.refundCents, 0);
-  return { summary: summarise(month, month_.items, month_.allowances, credits), records: recordsOf(month_.items) };
+  const names: ZhNames = { area: (code) => catalogue.numberPlan.areas.get(code) ?? code };
+  return {
+    summary: summarise(month, month_.items, month_.allowances, credits, names),
+    records: recordsOf(month_.items, names),
+  };
 }
 
 const sum = (items: readonly RatedItem[]) => items.reduce((n, i) => n + (i.cents ?? 0), 0);
@@ -89,6 +102,7 @@ function summarise(
   items: readonly RatedItem[],
   allowances: readonly AllowanceBalance[],
   creditCents: number,
+  names: ZhNames,
 ): MonthSummary {
   const fees = items.filter((i) => i.kind === "fee");
   const vas = items.filter((i) => i.kind === "vas");
@@ -115,6 +129,7 @@ function summarise(
       productId: i.itemKey.slice(4),
       charge: formatCents(i.cents ?? 0),
       rule: describeItem(i),
+      ruleZh: ruleZh(i, names),
     })),
     usage: { voice: view(usage.voice), sms: view(usage.sms), data: view(usage.data) },
     credits: formatCents(creditCents),
@@ -122,7 +137,11 @@ function summarise(
   };
 }
 
-function recordsOf(items: readonly RatedItem[]): StatementRecord[] {
+/** 计费说明: the same rule as `rule`, in plain Chinese, from the same explanation. */
+const ruleZh = (item: RatedItem, names: ZhNames) =>
+  describeZh(item.explanation, item.cents === null ? null : formatCents(item.cents), names);
+
+function recordsOf(items: readonly RatedItem[], names: ZhNames): StatementRecord[] {
   const records: StatementRecord[] = [];
   for (const item of items) {
     const r = item.record;
@@ -149,6 +168,7 @@ function recordsOf(items: readonly RatedItem[]): StatementRecord[] {
       allowanceUsed,
       charge: item.cents === null ? null : formatCents(item.cents),
       rule: describeItem(item),
+      ruleZh: ruleZh(item, names),
     });
   }
   return records.sort(byStartThenId);

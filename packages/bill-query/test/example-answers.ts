@@ -20,4 +20,5 @@ export const SEPTEMBER_V02 = {
   allowanceUsed: null,
   charge: "0.50",
   rule: "long distance to 010, 2 min × 0.25 = 0.50 (allowance used up)",
+  ruleZh: "长途 杭州→北京 2分钟 × 0.25元 = 0.50元（套餐内分钟已用完）",
 } as const;

@@ -1,35 +1,12 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DATABASE_KINDS } from "@billing/db/testing";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launch } from "./chromium.js";
 import { ALICE, type Served, serveExample, storeSms } from "./serve-fixture.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = fileURLToPath(new URL("../../../test-results/kiosk/", import.meta.url));
-
-/** Debian's Chromium, headless; on this closed network it must not reach for Google's services. */
-async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: install Debian's package with ` +
-        "`apt-get install -y chromium fonts-noto-cjk` (.ci/run does), or set CHROMIUM_PATH",
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
 
 describe.each(DATABASE_KINDS)("the kiosk page in headless Chromium, on %s", (kind) => {
   let served: Served;
@@ -104,7 +81,7 @@ describe.each(DATABASE_KINDS)("the kiosk page in headless Chromium, on %s", (kin
       "1分1秒",
       "",
       "0.50",
-      "long distance to 010, 2 min × 0.25 = 0.50 (allowance used up)",
+      "长途 杭州→北京 2分钟 × 0.25元 = 0.50元（套餐内分钟已用完）",
     ]);
     await shot("3-month");
     await page.click('.filters button[data-service="data"]');

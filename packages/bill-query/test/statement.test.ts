@@ -30,8 +30,18 @@ describe.each(DATABASE_KINDS)("a month's statement from the stored inputs, on %s
       month: "2026-09",
       monthlyFee: "58.00",
       subscriptions: [
-        { productId: "NEWS3", charge: "0.00", rule: "NEWS3 (Mobile news) monthly 3.00, first month free = 0.00" },
-        { productId: "RING5", charge: "5.00", rule: "RING5 (Ring-back tone) monthly 5.00 = 5.00" },
+        {
+          productId: "NEWS3",
+          charge: "0.00",
+          rule: "NEWS3 (Mobile news) monthly 3.00, first month free = 0.00",
+          ruleZh: "手机报（NEWS3，浙江手机报代收）包月3.00元，首月免费 = 0.00元",
+        },
+        {
+          productId: "RING5",
+          charge: "5.00",
+          rule: "RING5 (Ring-back tone) monthly 5.00 = 5.00",
+          ruleZh: "彩铃（RING5，咪咕音乐代收）包月5.00元 = 5.00元",
+        },
       ],
       usage: {
         voice: { records: 10, charge: "2.84", allowance: { included: 3, used: 3, left: 0, unit: "min" } },
@@ -63,6 +73,7 @@ describe.each(DATABASE_KINDS)("a month's statement from the stored inputs, on %s
     expect(byId.get("V10")).toMatchObject({
       charge: null,
       rule: "cannot be rated: mobile prefix 1371111 is not in the number plan",
+      ruleZh: "无法计费：对方号码无法识别",
     });
     expect(byId.get("D03")).toMatchObject({ quantity: { value: 3072, unit: "KB" }, charge: "0.87" });
   });

@@ -35,6 +35,28 @@ describe.each(DATABASE_KINDS)("billing set-password, register-kiosk and serve, o
     expect((await runCli(["set-password", "--msisdn", "12"], env, "123456\n")).code).toBe(2);
   });
 
+  it("on a terminal, asks for the password and does not echo it", async () => {
+    // util-linux `script` gives the command a terminal; the typed digits must not come back.
+    const typed = "(sleep 2; printf '246802\\r'; sleep 1)";
+    const command = `${process.execPath} ${CLI_MAIN} set-password --msisdn 13805710001`;
+    const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
+      const child = spawn("sh", ["-c", `${typed} | script -qec '${command}' /dev/null`], {
+        cwd: REPO,
+        env: { ...process.env, DATABASE_URL: "", ...env },
+      });
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+      });
+      child.on("error", reject);
+      child.on("close", () => resolve({ stdout: out }));
+    });
+    expect(stdout).toContain("service password for 13805710001 (six digits, not shown):");
+    expect(stdout).toContain("the service password of 13805710001 is set");
+    expect(stdout).not.toContain("246802");
+    expect((await runCli(["set-password", "--msisdn", "13805710001"], env, "123456\n")).code).toBe(0);
+  });
+
   it("registers a kiosk, serves the API to it, and stops cleanly on SIGTERM", async () => {
     const registered = await runCli(["register-kiosk", "--id", "K01", "--name", "Wulin hall"], env);
     expect(registered.code).toBe(0);

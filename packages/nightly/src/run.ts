@@ -9,6 +9,7 @@ import {
   markInterrupted,
   periodsQuarantined,
   quarantinedRecordIds,
+  recentRunSummaries,
   setRunInputs,
   startRun,
   undeliveredCredits,
@@ -44,6 +45,10 @@ import { DatabaseQuarantine } from "./quarantine.js";
 import { type ChunkResult, type MonthContext, msisdnsInScope, reconcileChunk } from "./reconcile-months.js";
 import { storeReference } from "./reference.js";
 import { ReportTotals, renderReport } from "./report.js";
+
+/** Earlier runs the report's trend shows beside this one. */
+const TREND_RUNS = 13;
+
 import { workerParts } from "./spill-parts.js";
 import { buildSummary, RunTotals, type Summary } from "./summary.js";
 
@@ -344,7 +349,12 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       totals,
     );
     await writeFile(join(options.outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-    await writeFile(join(options.outDir, "report.html"), renderReport(summary, report));
+    const earlier = (await recentRunSummaries(database, TREND_RUNS)).map((r) => ({
+      runId: r.runId,
+      finishedAt: r.finishedAt.toISOString().slice(0, 16).replace("T", " "),
+      summary: r.summary as Summary,
+    }));
+    await writeFile(join(options.outDir, "report.html"), renderReport(summary, report, earlier));
     await creditsOut.publish();
     await completeRun(database, run, finished, catalogueDigest, summary, creditsOut.delivered);
     return summary;

@@ -30,6 +30,8 @@ export interface OffPeak {
 export interface PlanVersion {
   readonly planId: string;
   readonly name: string;
+  /** The published Chinese name shown to customers (formats.md `name_zh`); null without one. */
+  readonly nameZh: string | null;
   /** `YYYY-MM-DD`, always the first day of a month; it names the version. */
   readonly effectiveFrom: string;
   readonly monthlyFee: Price;
@@ -48,6 +50,10 @@ export interface PlanVersion {
 export interface VasVersion {
   readonly productId: string;
   readonly name: string;
+  readonly nameZh: string | null;
+  /** The content provider the charge is collected for (代收费) and its service code, when the catalogue names them. */
+  readonly provider: string | null;
+  readonly providerCode: string | null;
   readonly effectiveFrom: string;
   readonly monthlyPrice: Price;
   readonly requiresConfirmation: boolean;
@@ -322,6 +328,7 @@ function parsePlan(v: Validator, value: unknown, path: string): PlanVersion | un
   return {
     planId,
     name,
+    nameZh: optionalText(v, o.name_zh, `${path}.name_zh`),
     effectiveFrom,
     monthlyFee,
     included,
@@ -351,7 +358,23 @@ function parseVas(v: Validator, value: unknown, path: string): VasVersion | unde
   ) {
     return undefined;
   }
-  return { productId, name, effectiveFrom, monthlyPrice, requiresConfirmation, freeFirstMonth };
+  return {
+    productId,
+    name,
+    nameZh: optionalText(v, o.name_zh, `${path}.name_zh`),
+    provider: optionalText(v, o.provider, `${path}.provider`),
+    providerCode: optionalText(v, o.provider_code, `${path}.provider_code`),
+    effectiveFrom,
+    monthlyPrice,
+    requiresConfirmation,
+    freeFirstMonth,
+  };
+}
+
+/** An optional text field: absent is null; present, it must be a non-empty string. */
+function optionalText(v: Validator, value: unknown, path: string): string | null {
+  if (value === undefined) return null;
+  return v.string(value, path, /\S/, "a non-empty text") ?? null;
 }
 
 function groupVersions<T extends { readonly effectiveFrom: string }>(

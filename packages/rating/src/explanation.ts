@@ -84,6 +84,8 @@ export interface FeeExplanation {
   readonly kind: "fee";
   readonly plan: PlanRef;
   readonly planName: string;
+  /** The plan's published Chinese name, when the catalogue gives one. */
+  readonly planNameZh: string | null;
   readonly monthlyFee: string;
   readonly activeFrom: string;
   readonly activeTo: string | null;
@@ -97,6 +99,9 @@ export interface VasExplanation {
   readonly kind: "vas";
   readonly productId: string;
   readonly productName: string;
+  readonly productNameZh: string | null;
+  /** Who the charge is collected for (代收费), when the catalogue names them. */
+  readonly provider: string | null;
   readonly version: string;
   readonly monthlyPrice: string;
   readonly orderedAt: number;

@@ -19,6 +19,7 @@ export function rateFee(state: PeriodState, span: MonthSpan): RatedItem {
     kind: "fee",
     plan: planRef,
     planName: version.name,
+    planNameZh: version.nameZh,
     monthlyFee: version.monthlyFee.text,
     activeFrom: period.activeFrom,
     activeTo: period.activeTo,

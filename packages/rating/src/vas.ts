@@ -64,6 +64,8 @@ function rateSubscription(msisdn: string, sub: Subscription, span: MonthSpan, ca
     kind: "vas",
     productId: version.productId,
     productName: version.name,
+    productNameZh: version.nameZh,
+    provider: version.provider,
     version: version.effectiveFrom,
     monthlyPrice: version.monthlyPrice.text,
     orderedAt: sub.orderedMs,

@@ -1,14 +1,14 @@
 /** The generated operator's published tariffs: a few areas, plans with a price change, VAS products. */
 
 export const AREAS: Readonly<Record<string, string>> = {
-  "010": "Beijing",
-  "021": "Shanghai",
-  "020": "Guangzhou",
-  "0571": "Hangzhou",
-  "0574": "Ningbo",
-  "0755": "Shenzhen",
-  "028": "Chengdu",
-  "027": "Wuhan",
+  "010": "北京",
+  "021": "上海",
+  "020": "广州",
+  "0571": "杭州",
+  "0574": "宁波",
+  "0755": "深圳",
+  "028": "成都",
+  "027": "武汉",
 };
 
 export const HOME_AREAS = ["0571", "0571", "0571", "0574", "010", "021"] as const;
@@ -81,6 +81,7 @@ export function generatedCatalogue(blocks = 1): Record<string, unknown> {
       {
         plan_id: "GT58",
         name: "GoTone 58",
+        name_zh: "全球通58元套餐",
         effective_from: "2025-01-01",
         monthly_fee: "58.00",
         included: {
@@ -97,6 +98,7 @@ export function generatedCatalogue(blocks = 1): Record<string, unknown> {
       {
         plan_id: "GT58",
         name: "GoTone 58",
+        name_zh: "全球通58元套餐",
         effective_from: "2026-07-01",
         monthly_fee: "58.00",
         included: {
@@ -113,6 +115,7 @@ export function generatedCatalogue(blocks = 1): Record<string, unknown> {
       {
         plan_id: "EZ18",
         name: "Easy Own 18",
+        name_zh: "动感地带18元套餐",
         effective_from: "2025-01-01",
         monthly_fee: "18.00",
         voice: {
@@ -125,6 +128,7 @@ export function generatedCatalogue(blocks = 1): Record<string, unknown> {
       {
         plan_id: "DATA38",
         name: "Data 38",
+        name_zh: "流量王38元套餐",
         effective_from: "2025-01-01",
         monthly_fee: "38.00",
         included: { voice_minutes: 50, voice_categories: ["local_out"], sms: 30, data_mb: 6144 },
@@ -142,6 +146,9 @@ export function generatedCatalogue(blocks = 1): Record<string, unknown> {
       {
         product_id: "RING5",
         name: "Colour ring-back tone",
+        name_zh: "彩铃",
+        provider: "咪咕音乐",
+        provider_code: "698039",
         effective_from: "2025-01-01",
         monthly_price: "5.00",
         requires_confirmation: true,
@@ -150,6 +157,9 @@ export function generatedCatalogue(blocks = 1): Record<string, unknown> {
       {
         product_id: "NEWS3",
         name: "Mobile news",
+        name_zh: "手机报",
+        provider: "浙江手机报",
+        provider_code: "801174",
         effective_from: "2025-01-01",
         monthly_price: "3.00",
         requires_confirmation: true,
@@ -158,6 +168,9 @@ export function generatedCatalogue(blocks = 1): Record<string, unknown> {
       {
         product_id: "GAME10",
         name: "Game pass",
+        name_zh: "游戏包月",
+        provider: "咪咕互娱",
+        provider_code: "699213",
         effective_from: "2025-01-01",
         monthly_price: "10.00",
         requires_confirmation: true,
@@ -166,6 +179,9 @@ export function generatedCatalogue(blocks = 1): Record<string, unknown> {
       {
         product_id: "CLOUD2",
         name: "Cloud photos",
+        name_zh: "和彩云相册",
+        provider: "中国移动云盘",
+        provider_code: "600012",
         effective_from: "2025-01-01",
         monthly_price: "2.00",
         requires_confirmation: false,

@@ -153,3 +153,20 @@ export async function markInterrupted(
   }
   return dead.map((r) => ({ runId: r.run_id, shard: r.shard }));
 }
+
+/** The last `limit` finished runs' summaries, oldest first (the whole run's share, or its first): the report's trend. */
+export async function recentRunSummaries(
+  database: BillingDatabase,
+  limit: number,
+): Promise<{ runId: string; finishedAt: Date; summary: unknown }[]> {
+  const rows = await database.db
+    .selectFrom("runs")
+    .select(["run_id", "finished_at", "summary"])
+    .where("status", "=", "finished")
+    .where("summary", "is not", null)
+    .where("shard", "like", "1/%")
+    .orderBy("finished_at", "desc")
+    .limit(limit)
+    .execute();
+  return rows.reverse().map((r) => ({ runId: r.run_id, finishedAt: r.finished_at as Date, summary: r.summary }));
+}
