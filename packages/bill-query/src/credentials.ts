@@ -49,13 +49,39 @@ export async function registerKiosk(database: BillingDatabase, kioskId: string, 
   return key;
 }
 
-/** Checks kiosk id + key against the stored digest on every request, so a new key or a removal applies at once (`rememberMs` > 0 caches it). */
+/**
+ * Checks kiosk id + key against the stored digest on every request, so a new
+ * key or a removal applies at once (`rememberMs` > 0 caches it). Requests of
+ * one kiosk that arrive while its digest is being read share the next read:
+ * each is answered by a read that began after it arrived, and a kiosk under
+ * load costs two reads in flight, not one per request.
+ */
 export function kioskVerifier(database: BillingDatabase, now: () => number, rememberMs = 0) {
   const known = new Map<string, { digest: string | null; atMs: number }>();
+  const reading = new Map<string, { current: Promise<string | null>; next: Promise<string | null> | null }>();
+  const read = (kioskId: string): Promise<string | null> => {
+    const lookup = () => (KIOSK_ID.test(kioskId) ? kioskKeyHash(database, kioskId) : Promise.resolve(null));
+    const flight = reading.get(kioskId);
+    if (!flight) {
+      const current = lookup().finally(() => advance(kioskId));
+      reading.set(kioskId, { current, next: null });
+      return current;
+    }
+    // A read already under way may have begun before this request: wait for the one after it.
+    flight.next ??= flight.current.catch(() => null).then(lookup);
+    return flight.next;
+  };
+  const advance = (kioskId: string) => {
+    const flight = reading.get(kioskId);
+    if (flight?.next) {
+      const current = flight.next.finally(() => advance(kioskId));
+      reading.set(kioskId, { current, next: null });
+    } else reading.delete(kioskId);
+  };
   return async (kioskId: string, key: string): Promise<boolean> => {
     let entry = known.get(kioskId);
     if (!entry || now() - entry.atMs >= rememberMs) {
-      const digest = KIOSK_ID.test(kioskId) ? await kioskKeyHash(database, kioskId) : null;
+      const digest = await read(kioskId);
       entry = { digest, atMs: now() };
       if (known.size > 10_000) known.clear();
       known.set(kioskId, entry);

@@ -100,6 +100,24 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
   return program;
 }
 
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or folder",
+  EACCES: "permission denied",
+  EPERM: "not permitted",
+  EISDIR: "a folder, where a file was expected",
+  ENOTDIR: "not a folder, where a folder was expected",
+  EEXIST: "already exists as a file, where a folder was expected",
+  ENOSPC: "no space left on the device",
+  EROFS: "on a read-only file system",
+};
+
+/** A file system error in one line that names the file: `out: already exists as a file, where a folder was expected`. */
+function fileErrorText(error: unknown): string | undefined {
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.code !== "string" || typeof e.path !== "string") return undefined;
+  return `${e.path}: ${ERRNO_WORDS[e.code] ?? e.message.replace(/^[A-Z]+: /, "")} (${e.syscall ?? "io"})`;
+}
+
 /**
  * Commander checks required options before unknown ones, so `reconcile
  * --bogus` said "--in required": the required options are checked after
@@ -139,7 +157,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(`billing: ${error.message}\n`);
       return EXIT.usage;
     }
-    io.stderr(`billing: ${(error as Error).message ?? String(error)}\n`);
+    io.stderr(`billing: ${fileErrorText(error) ?? (error as Error).message ?? String(error)}\n`);
     return EXIT.problems;
   }
 }
