@@ -61,7 +61,11 @@ export function quarantineRow(
   raw: string,
   row: Row | null,
 ) {
-  const msisdn = row?.msisdn && MSISDN.test(row.msisdn) ? row.msisdn : null;
+  // A malformed msisdn whose digits are one (a sign, a BOM or a broken byte around it) still names its
+  // subscriber: the unverifiable rule then holds that subscriber's refunds, never another's.
+  const field = row?.msisdn ?? "";
+  const digits = field.replace(/\D/g, "");
+  const msisdn = MSISDN.test(field) ? field : MSISDN.test(digits) ? digits : null;
   const owner = msisdn === null ? ctx.shard.index === 1 : inShard(msisdn, ctx.shard);
   const count = countFor(ctx, file);
   if (!owner) {

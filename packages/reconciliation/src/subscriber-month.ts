@@ -76,7 +76,8 @@ export function reconcileSubscriberMonth(input: SubscriberMonthInput): Subscribe
     catalogue: input.catalogue,
     directory: input.directory,
   });
-  const uncertain = uncertainItems(month.items, input.periods, input.catalogue, input.quarantined);
+  const billed = input.billLines.map((l) => l.itemKey);
+  const uncertain = uncertainItems(month.items, input.periods, input.catalogue, input.quarantined, billed);
   const diff = diffSubscriberMonth(month, input.billLines, input.quarantined, uncertain);
   const issued = issuedSoFar(input.msisdn, input.billMonth, input.ledger);
   const account = accountFor(input.periods, input.billMonth);

@@ -13,11 +13,15 @@ export function uncertainItems(
   periods: readonly PlanPeriod[],
   catalogue: Catalogue,
   quarantined: QuarantineEvidence,
+  billedKeys: readonly string[] = [],
 ): Map<string, string> {
   const uncertain = new Map<string, string>();
   const rated = new Set(items.map((i) => i.itemKey));
-  // A quarantined row whose record was delivered again since is no missing record.
-  let missing = quarantined.usageRows.find(([id]) => id === null || !rated.has(id))?.[1];
+  // A quarantined row whose record was delivered again since is no missing record; one whose
+  // msisdn could not be read is the subscriber's when the bill names its record_id.
+  let missing =
+    quarantined.usageRows.find(([id]) => id === null || !rated.has(id))?.[1] ??
+    billedKeys.map((k) => (rated.has(k) ? undefined : quarantined.recordReason(k))).find((r) => r !== undefined);
   let missingWhy = "a record of the month may be missing";
   for (const item of items) {
     const record = item.record;
