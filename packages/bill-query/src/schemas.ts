@@ -150,3 +150,80 @@ export const sessionBody = {
 
 /** The error answers every API route can give. */
 export const errorResponses = { 400: errorBody, 401: errorBody, 404: errorBody, 429: errorBody } as const;
+
+const rateRow = {
+  type: "object",
+  required: ["category", "price", "unit"],
+  properties: { category: { type: "string" }, price: { type: "string" }, unit: { type: "string" } },
+} as const;
+
+/** GET /v1/tariffs: the published tariffs in force for a month, names and categories in Chinese. */
+export const tariffs = {
+  type: "object",
+  required: ["month", "catalogueSha256", "plans", "valueAdded"],
+  properties: {
+    month: { type: "string" },
+    catalogueSha256: { type: "string" },
+    plans: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["planId", "name", "effectiveFrom", "monthlyFee", "included", "voice", "offPeak", "sms", "data"],
+        properties: {
+          planId: { type: "string" },
+          name: { type: "string", description: "the published Chinese name (name_zh), else name" },
+          effectiveFrom: { type: "string" },
+          monthlyFee: { type: "string" },
+          included: {
+            type: "object",
+            properties: {
+              voiceMinutes: { type: "integer" },
+              voiceCategories: { type: "array", items: { type: "string" } },
+              sms: { type: "integer" },
+              dataMb: { type: "integer" },
+            },
+          },
+          voice: { type: "array", items: rateRow },
+          offPeak: {
+            anyOf: [
+              {
+                type: "object",
+                properties: {
+                  from: { type: "string" },
+                  to: { type: "string" },
+                  voice: { type: "array", items: rateRow },
+                },
+              },
+              { type: "null" },
+            ],
+          },
+          sms: {
+            type: "object",
+            properties: { domestic: { type: "string" }, international: { type: "string" }, unit: { type: "string" } },
+          },
+          data: {
+            type: "object",
+            properties: { pricePerMb: { type: "string" }, monthlyCap: { type: ["string", "null"] } },
+          },
+        },
+      },
+    },
+    valueAdded: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["productId", "name", "monthlyPrice"],
+        properties: {
+          productId: { type: "string" },
+          name: { type: "string" },
+          provider: { type: ["string", "null"], description: "who the charge is collected for (代收费)" },
+          providerCode: { type: ["string", "null"] },
+          effectiveFrom: { type: "string" },
+          monthlyPrice: { type: "string" },
+          requiresConfirmation: { type: "boolean" },
+          freeFirstMonth: { type: "boolean" },
+        },
+      },
+    },
+  },
+} as const;

@@ -10,6 +10,7 @@ import { billRoutes } from "./routes/bills.js";
 import { kioskPage } from "./routes/kiosk-page.js";
 import { signInRoutes } from "./routes/sign-in.js";
 import { systemRoutes } from "./routes/system.js";
+import { tariffRoutes } from "./routes/tariffs.js";
 import { CursorError } from "./statement.js";
 
 export interface ServerOptions {
@@ -104,6 +105,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       kioskAuthentication(api, ctx);
       await api.register(signInRoutes, ctx);
       await api.register(billRoutes, ctx);
+      await api.register(tariffRoutes, ctx);
     },
     { prefix: "/v1" },
   );

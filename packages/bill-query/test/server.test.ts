@@ -31,10 +31,31 @@ describe.each(DATABASE_KINDS)("the bill-query API on %s", (kind) => {
       "/v1/sessions",
       "/v1/sessions/current",
       "/v1/sign-in/codes",
+      "/v1/tariffs",
     ]);
     expect(
       openapi.body.paths["/v1/months/{month}/records"].get.parameters.map((p: { name: string }) => p.name),
     ).toEqual(expect.arrayContaining(["month", "service", "cursor", "limit"]));
+  });
+
+  // bill-query.md, Published tariffs: no customer session, but a kiosk must be a registered one.
+  it("publishes the tariffs in force without sign-in, in Chinese, and refuses an unknown kiosk", async () => {
+    const r = await call(served, "GET", "/v1/tariffs?month=2026-09", { kiosk: "K01" });
+    expect(r.status).toBe(200);
+    expect(r.body.month).toBe("2026-09");
+    const gt58 = r.body.plans.find((p: { planId: string }) => p.planId === "GT58");
+    expect(gt58).toMatchObject({ name: "全球通58元套餐", monthlyFee: "58.00" });
+    expect(gt58.voice.map((v: { category: string }) => v.category)).toContain("长途");
+    expect(r.body.valueAdded.find((v: { productId: string }) => v.productId === "RING5")).toMatchObject({
+      name: "彩铃",
+      provider: "咪咕音乐",
+      monthlyPrice: "5.00",
+    });
+    expect((await call(served, "GET", "/v1/tariffs")).status).toBe(200);
+    const stranger = await call(served, "GET", "/v1/tariffs", { kiosk: "K99" });
+    expect([stranger.status, stranger.body.error.code]).toEqual([401, "unknown_kiosk"]);
+    const bad = await call(served, "GET", "/v1/tariffs?month=2026-13", { kiosk: "K01" });
+    expect([bad.status, bad.body.error.code]).toEqual([400, "invalid_month"]);
   });
 
   it("lists the six queryable months with their summaries", async () => {
