@@ -236,7 +236,7 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
         reference: input.reference.get(msisdn),
         usageRows: [
           ...(input.usageRows.get(msisdn) ?? []),
-          ...[...malformedNow].map(([id, reason]) => [id, reason] as const),
+          ...malformedNow,
           ...(unreadableNow === null ? [] : [[null, unreadableNow] as const]),
         ],
         periodRows: ctx.periodsQuarantined,

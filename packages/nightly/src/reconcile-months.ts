@@ -9,7 +9,7 @@ import {
   storeChunkRows,
   storeDiscrepancies,
   storedMsisdns,
-  unreadableQuarantined,
+  unreadableOf,
   usageQuarantined,
 } from "@billing/db";
 import { inShard, type QuarantineEntry, type Shard } from "@billing/formats";
@@ -121,9 +121,8 @@ async function readChunk(
 ): Promise<{ input: ChunkInput; versions: ReadonlyMap<string, string> }> {
   const { billMonth, range, msisdns } = chunk;
   const withoutBill = msisdns.filter((m) => !chunk.billed.has(m));
-  const [ledger, quarantined, reference, usageRows, stored] = await Promise.all([
+  const [ledger, reference, usageRows, stored] = await Promise.all([
     ledgerOf(ctx.database, billMonth, msisdns),
-    unreadableQuarantined(ctx.database, msisdns, billMonth),
     referenceQuarantined(ctx.database, msisdns, ctx.runId),
     usageQuarantined(ctx.database, msisdns, billMonth),
     readStoredChunk(ctx.database, billMonth, msisdns, withoutBill),
@@ -136,7 +135,12 @@ async function readChunk(
       storedUsage: stored.usage,
       storedBills: stored.bills,
       ledger,
-      unreadable: quarantined,
+      unreadable: new Map(
+        [...usageRows].flatMap(([msisdn, rows]) => {
+          const reason = unreadableOf(rows);
+          return reason === null ? [] : [[msisdn, reason] as const];
+        }),
+      ),
       reference,
       usageRows,
       periods: entriesOf(chunk.reference.periods, msisdns),

@@ -6,13 +6,22 @@ import {
   parseCatalogueText,
   parseMonth,
   planInForce,
+  type Rate,
   VOICE_CATEGORIES,
+  type VoiceCategory,
   vasInForce,
 } from "@billing/rating";
 import type { FastifyInstance } from "fastify";
 import { ApiError } from "../api-error.js";
 import type { ServiceContext } from "../context.js";
 import * as schema from "../schemas.js";
+
+/** A voice rate as published: the category's Chinese word, the price and its unit. */
+const rateRow = (category: VoiceCategory, rate: Rate) => ({
+  category: CATEGORY_WORDS_ZH[category],
+  price: rate.price.text,
+  unit: rate.unitS === 60 ? "分钟" : `${rate.unitS}秒`,
+});
 
 /**
  * bill-query.md, Published tariffs (资费公布): every plan and value-added
@@ -66,19 +75,11 @@ export async function tariffRoutes(api: FastifyInstance, ctx: ServiceContext): P
               sms: p.included.sms,
               dataMb: p.included.dataMb,
             },
-            voice: VOICE_CATEGORIES.map((k) => ({
-              category: CATEGORY_WORDS_ZH[k],
-              price: p.voice[k].price.text,
-              unit: p.voice[k].unitS === 60 ? "分钟" : `${p.voice[k].unitS}秒`,
-            })),
+            voice: VOICE_CATEGORIES.map((k) => rateRow(k, p.voice[k])),
             offPeak: p.offPeak && {
               from: p.offPeak.from,
               to: p.offPeak.to,
-              voice: Object.entries(p.offPeak.voice).map(([k, r]) => ({
-                category: CATEGORY_WORDS_ZH[k as keyof typeof CATEGORY_WORDS_ZH],
-                price: r?.price.text ?? "",
-                unit: r?.unitS === 60 ? "分钟" : `${r?.unitS}秒`,
-              })),
+              voice: (Object.entries(p.offPeak.voice) as [VoiceCategory, Rate][]).map(([k, r]) => rateRow(k, r)),
             },
             sms: { domestic: p.sms.domestic.text, international: p.sms.international.text, unit: "条" },
             data: { pricePerMb: p.data.pricePerMb.text, monthlyCap: p.data.monthlyCap?.text ?? null },

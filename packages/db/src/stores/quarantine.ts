@@ -100,29 +100,14 @@ export async function quarantinedReasonsFor(
   return new Map(rows.map((r) => [r.record_id as string, r.reason]));
 }
 
-/**
- * The reason, by msisdn, of the first row any run quarantined for that
- * msisdn in `billMonth` (or in no known month) whose record_id could not be
- * read: every usage line of the msisdn-month without a record is unverifiable.
- */
-export async function unreadableQuarantined(
-  database: BillingDatabase,
-  msisdns: readonly string[],
-  billMonth: string,
-): Promise<Map<string, string>> {
-  const rows = await database.db
-    .selectFrom("quarantined_rows")
-    .select(["msisdn", "reason"])
-    .where((eb) => eb("msisdn", "=", eb.fn.any(eb.val(msisdns))))
-    .where("record_unreadable", "=", true)
-    .where((eb) => eb.or([eb("bill_month", "is", null), eb("bill_month", "=", billMonth)]))
-    .orderBy("run_id")
-    .orderBy("file")
-    .orderBy("line")
-    .execute();
-  const byMsisdn = new Map<string, string>();
-  for (const r of rows) if (!byMsisdn.has(r.msisdn as string)) byMsisdn.set(r.msisdn as string, r.reason);
-  return byMsisdn;
+/** The first of an msisdn's usageQuarantined rows whose record_id could not be read: every usage line of its msisdn-month without a record is unverifiable. */
+export function unreadableOf(rows: readonly (readonly [recordId: string | null, reason: string])[]): string | null {
+  return rows.find(([recordId]) => recordId === null)?.[1] ?? null;
+}
+
+/** `runId`, else the latest run by start: whose reference quarantine stands for the feed as it is. */
+function runOrLatest(database: BillingDatabase, runId: string | undefined) {
+  return runId ?? database.db.selectFrom("runs").select("run_id").orderBy("started_at", "desc").limit(1);
 }
 
 /**
@@ -137,12 +122,11 @@ export async function referenceQuarantined(
   msisdns: readonly string[],
   runId?: string,
 ): Promise<Map<string, ReferenceEvidence[]>> {
-  const latest = database.db.selectFrom("runs").select("run_id").orderBy("started_at", "desc").limit(1);
   const rows = await database.db
     .selectFrom("quarantined_rows")
     .select(["msisdn", "reference_item", "reason"])
     .where("reference_item", "is not", null)
-    .where("run_id", "=", runId ?? latest)
+    .where("run_id", "=", runOrLatest(database, runId))
     .where((eb) => eb.or([eb("msisdn", "is", null), eb("msisdn", "=", eb.fn.any(eb.val(msisdns)))]))
     .orderBy("file")
     .orderBy("line")
@@ -201,12 +185,11 @@ export async function periodsQuarantined(
   database: BillingDatabase,
   options: { readonly runId?: string; readonly msisdns?: readonly string[] },
 ): Promise<Map<string | null, string>> {
-  const latest = database.db.selectFrom("runs").select("run_id").orderBy("started_at", "desc").limit(1);
   let query = database.db
     .selectFrom("quarantined_rows")
     .select(["msisdn", "reason"])
     .where("reference_item", "like", "FEE:%")
-    .where("run_id", "=", options.runId ?? latest);
+    .where("run_id", "=", runOrLatest(database, options.runId));
   const { msisdns } = options;
   if (msisdns !== undefined)
     query = query.where((eb) => eb.or([eb("msisdn", "is", null), eb("msisdn", "=", eb.fn.any(eb.val(msisdns)))]));

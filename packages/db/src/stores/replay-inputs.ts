@@ -7,7 +7,7 @@ import {
   periodsQuarantined,
   quarantinedReasonsFor,
   referenceQuarantined,
-  unreadableQuarantined,
+  unreadableOf,
   usageQuarantined,
 } from "./quarantine.js";
 import { toPeriod } from "./reference.js";
@@ -57,9 +57,9 @@ export async function loadReplayInputs(
   const records = await storedRecordsOf(database, msisdn, billMonth);
   const billLines = await storedBillOf(database, msisdn, billMonth);
   const quarantined = await quarantinedReasonsFor(database, [...new Set(billLines.map((l) => l.itemKey))], billMonth);
-  const unreadable = (await unreadableQuarantined(database, [msisdn], billMonth)).get(msisdn) ?? null;
   const referenceQuarantinedRows = (await referenceQuarantined(database, [msisdn])).get(msisdn) ?? [];
   const usageRows = (await usageQuarantined(database, [msisdn], billMonth)).get(msisdn) ?? [];
+  const unreadable = unreadableOf(usageRows);
   // The other parties' numbers as the last 11 digits dialled: a superset of the mobile numbers rating finds.
   const parties = [...new Set(records.map((r) => r.otherParty.replace(/\D/g, "").slice(-11)))];
   const periodRows = await periodsQuarantined(database, { msisdns: parties });
