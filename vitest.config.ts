@@ -13,6 +13,7 @@ export default defineConfig({
       "@billing/db/testing": fileURLToPath(new URL("./packages/db/src/testing.ts", import.meta.url)),
       "@billing/db": src("db"),
       "@billing/nightly": src("nightly"),
+      "@billing/disputes": src("disputes"),
       "@billing/bill-query": src("bill-query"),
       "@billing/generate": fileURLToPath(new URL("./tools/generate/src/index.ts", import.meta.url)),
     },

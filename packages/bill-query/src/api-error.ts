@@ -13,6 +13,12 @@ export type ApiErrorCode =
   | "not_found"
   | "uri_too_long"
   | "not_ready"
+  | "unknown_staff"
+  | "unknown_item"
+  | "already_answered"
+  | "refund_owed"
+  | "no_refund_owed"
+  | "busy"
   | "internal";
 
 const STATUS: Record<ApiErrorCode, number> = {
@@ -29,6 +35,12 @@ const STATUS: Record<ApiErrorCode, number> = {
   not_found: 404,
   uri_too_long: 414,
   not_ready: 503,
+  unknown_staff: 401,
+  unknown_item: 404,
+  already_answered: 409,
+  refund_owed: 409,
+  no_refund_owed: 409,
+  busy: 503,
   internal: 500,
 };
 

@@ -32,6 +32,8 @@ export interface ServiceContext {
   /** A preHandler: the request's session, or `unauthenticated`. */
   signedIn(request: FastifyRequest): Promise<void>;
   monthOf(request: FastifyRequest): string;
+  /** The month if it may be queried now, else the `invalid_month` or `month_out_of_window` answer. */
+  queryableMonth(month: string): string;
   statementFor(msisdn: string, month: string): Promise<Statement>;
 }
 
@@ -66,6 +68,17 @@ export function serviceContext(options: ContextOptions): ServiceContext {
     { scope: "msisdn", subject: msisdn },
     request.kioskId ? { scope: "kiosk", subject: request.kioskId } : { scope: "client", subject: request.ip },
   ];
+  const queryableMonth = (month: string): string => {
+    const check = checkMonth(month, now());
+    if (check.ok) return check.month;
+    throw new ApiError(
+      check.code,
+      check.code === "invalid_month"
+        ? "a month is written YYYY-MM"
+        : `only the current month and the five before it can be queried: ${check.queryable.join(", ")}`,
+      { queryable: check.queryable },
+    );
+  };
   return {
     database,
     now,
@@ -103,16 +116,9 @@ export function serviceContext(options: ContextOptions): ServiceContext {
       request.session = session;
     },
     monthOf(request) {
-      const check = checkMonth((request.params as { month: string }).month, now());
-      if (check.ok) return check.month;
-      throw new ApiError(
-        check.code,
-        check.code === "invalid_month"
-          ? "a month is written YYYY-MM"
-          : `only the current month and the five before it can be queried: ${check.queryable.join(", ")}`,
-        { queryable: check.queryable },
-      );
+      return queryableMonth((request.params as { month: string }).month);
     },
+    queryableMonth,
     async statementFor(msisdn, month) {
       const statement = await statementOf(msisdn, month);
       if (!statement) throw new ApiError("no_bill", `there is no bill for ${month}`, { month });

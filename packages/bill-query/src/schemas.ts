@@ -227,3 +227,101 @@ export const tariffs = {
     },
   },
 } as const;
+
+const reasons = ["not_made", "wrong_quantity", "wrong_rate", "never_ordered", "other"] as const;
+
+/** A dispute case (disputes.md) as customers and staff read it; times in UTC+8. */
+export const dispute = {
+  type: "object",
+  required: ["case_id", "msisdn", "bill_month", "item_key", "reason", "opened_at", "due_at", "status", "clock"],
+  properties: {
+    case_id: { type: "string", examples: ["TS20260915-000123"] },
+    msisdn: { type: "string" },
+    bill_month: month,
+    item_key: { type: ["string", "null"], description: "record_id, FEE:<plan_id>, VAS:<product_id>; null: the month" },
+    reason: { type: "string", enum: reasons },
+    reason_zh: { type: "string" },
+    words: { type: "string" },
+    channel: { type: "string", enum: ["kiosk", "web", "staff"] },
+    channel_id: { type: ["string", "null"] },
+    opened_at: { type: "string" },
+    due_at: { type: "string", description: "opened_at + 48 hours" },
+    status: { type: "string", enum: ["open", "answered"] },
+    clock: { type: "string", enum: ["open", "due_soon", "overdue", "answered", "answered_late"] },
+    answer: {
+      type: ["object", "null"],
+      properties: {
+        outcome: { type: "string", enum: ["error_found", "no_error", "withdrawn"] },
+        text: { type: ["string", "null"] },
+        explanation_zh: { type: ["string", "null"], description: "the replay's explanation in plain Chinese" },
+        answered_at: { type: "string" },
+        staff_id: { type: "string" },
+        late: { type: "boolean" },
+        replay_sha256: { type: "string" },
+        credit_ids: { type: "array", items: { type: "string" } },
+      },
+    },
+    refund: { ...money, description: "every credit of the item (or month), nightly and dispute alike" },
+    credits: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          credit_id: { type: "string" },
+          item_key: { type: "string" },
+          occurrence: { type: "integer" },
+          class: { type: "string" },
+          refund: money,
+          run_id: { type: "string" },
+        },
+      },
+    },
+  },
+} as const;
+
+export const openDisputeBody = {
+  type: "object",
+  required: ["month", "reason"],
+  additionalProperties: false,
+  properties: {
+    month,
+    item: { type: ["string", "null"], maxLength: 68, description: "omit or null for the month as a whole" },
+    reason: { type: "string", enum: reasons },
+    text: { type: "string", maxLength: 500 },
+  },
+} as const;
+
+export const staffOpenBody = {
+  type: "object",
+  required: ["msisdn", "month", "reason"],
+  additionalProperties: false,
+  properties: { msisdn: { type: "string", pattern: "^1\\d{10}$" }, ...openDisputeBody.properties },
+} as const;
+
+export const answerBody = {
+  type: "object",
+  required: ["outcome"],
+  additionalProperties: false,
+  properties: {
+    outcome: { type: "string", enum: ["error_found", "no_error", "withdrawn"] },
+    text: { type: "string", maxLength: 500 },
+  },
+} as const;
+
+export const staffListQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    open: { type: "boolean" },
+    overdue: { type: "boolean" },
+    msisdn: { type: "string", pattern: "^1\\d{10}$" },
+  },
+} as const;
+
+export const caseParams = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", maxLength: 40 } },
+} as const;
+
+export const disputeErrors = { ...errorResponses, 409: errorBody, 503: errorBody } as const;

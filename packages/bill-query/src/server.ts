@@ -7,8 +7,10 @@ import { kioskAuthentication } from "./kiosk-auth.js";
 import type { LockPolicy, LockScope } from "./lockout.js";
 import type { SmsSender } from "./one-time-codes.js";
 import { billRoutes } from "./routes/bills.js";
+import { disputeRoutes } from "./routes/disputes.js";
 import { kioskPage } from "./routes/kiosk-page.js";
 import { signInRoutes } from "./routes/sign-in.js";
+import { staffRoutes } from "./routes/staff.js";
 import { systemRoutes } from "./routes/system.js";
 import { tariffRoutes } from "./routes/tariffs.js";
 import { CursorError } from "./statement.js";
@@ -94,6 +96,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           session: { type: "http", scheme: "bearer" },
           kioskId: { type: "apiKey", in: "header", name: "X-Kiosk-Id" },
           kioskKey: { type: "apiKey", in: "header", name: "X-Kiosk-Key" },
+          staffId: { type: "apiKey", in: "header", name: "X-Staff-Id" },
+          staffKey: { type: "apiKey", in: "header", name: "X-Staff-Key" },
         },
       },
     },
@@ -106,8 +110,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await api.register(signInRoutes, ctx);
       await api.register(billRoutes, ctx);
       await api.register(tariffRoutes, ctx);
+      await api.register(disputeRoutes, ctx);
     },
     { prefix: "/v1" },
   );
+  // Staff are authenticated apart from kiosks and customers: a sibling context, not under the kiosk hook.
+  await app.register(staffRoutes, { ...ctx, prefix: "/v1/staff" } as typeof ctx & { prefix: string });
   return app;
 }

@@ -22,6 +22,7 @@ describe.each(DATABASE_KINDS)("the bill-query API on %s", (kind) => {
     const openapi = await call(served, "GET", "/v1/openapi.json");
     expect(openapi.body.openapi).toBe("3.1.0");
     expect(Object.keys(openapi.body.paths).sort()).toEqual([
+      "/v1/disputes",
       "/v1/health",
       "/v1/months",
       "/v1/months/{month}",
@@ -31,6 +32,9 @@ describe.each(DATABASE_KINDS)("the bill-query API on %s", (kind) => {
       "/v1/sessions",
       "/v1/sessions/current",
       "/v1/sign-in/codes",
+      "/v1/staff/disputes",
+      "/v1/staff/disputes/{id}",
+      "/v1/staff/disputes/{id}/answer",
       "/v1/tariffs",
     ]);
     expect(

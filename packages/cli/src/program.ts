@@ -85,6 +85,61 @@ function buildProgram(io: Io, run: (action: () => Promise<number>) => void): Com
     .addOption(databaseOption())
     .action((opts) => run(async () => (await import("./credential-commands.js")).registerKioskCommand(opts, io)));
 
+  const disputes = program
+    .command("disputes")
+    .description("staff's side of customer disputes: open, list, show, answer (answered within 48 hours)");
+  const load = () => import("./disputes-command.js");
+  disputes
+    .command("open")
+    .description("open a case on a customer's behalf (any stored month); a value-added line is refunded at once")
+    .requiredOption("--msisdn <n>", "the subscriber", msisdnOption)
+    .requiredOption("--month <YYYY-MM>", "the bill month", monthOption)
+    .option("--item <key>", "a record_id, FEE:<plan_id> or VAS:<product_id> (default: the month as a whole)")
+    .addOption(
+      new Option("--reason <r>", "why the customer doubts it")
+        .choices(["not_made", "wrong_quantity", "wrong_rate", "never_ordered", "other"])
+        .makeOptionMandatory(),
+    )
+    .option("--text <t>", "the customer's words (at most 500 characters)")
+    .requiredOption("--staff <id>", "the registered staff id opening it")
+    .addOption(databaseOption())
+    .action((opts) => run(async () => (await load()).disputesOpenCommand(opts, io)));
+  disputes
+    .command("list")
+    .description("cases by due time, earliest first, with where each stands on its clock")
+    .option("--open", "only cases not answered yet")
+    .option("--overdue", "only open cases past their due time")
+    .option("--msisdn <n>", "only this subscriber's cases", msisdnOption)
+    .option("--json", "a JSON array")
+    .addOption(databaseOption())
+    .action((opts) => run(async () => (await load()).disputesListCommand(opts, io)));
+  disputes
+    .command("show")
+    .description("a case and the replay of its month: items, billed, refunds owed and issued, digest")
+    .argument("<id>", "the case id, e.g. TS20260915-000123")
+    .option("--json", "the case and the replay's canonical document")
+    .addOption(databaseOption())
+    .action((id, opts) => run(async () => (await load()).disputesShowCommand({ ...opts, id }, io)));
+  disputes
+    .command("answer")
+    .description("answer a case from its replay; error_found issues what is still owed, once")
+    .argument("<id>", "the case id")
+    .addOption(
+      new Option("--outcome <o>", "the answer").choices(["error_found", "no_error", "withdrawn"]).makeOptionMandatory(),
+    )
+    .requiredOption("--staff <id>", "the registered staff id answering it")
+    .option("--text <t>", "words to the customer")
+    .addOption(databaseOption())
+    .action((id, opts) => run(async () => (await load()).disputesAnswerCommand({ ...opts, id }, io)));
+
+  program
+    .command("register-staff")
+    .description("register a member of complaint staff (or give them a new key); prints the key once")
+    .requiredOption("--id <id>", "staff id: letters, digits, - or _")
+    .requiredOption("--name <name>", "their name")
+    .addOption(databaseOption())
+    .action((opts) => run(async () => (await load()).registerStaffCommand(opts, io)));
+
   program
     .command("generate")
     .description("write a realistic input DIR with known billing errors injected, and the list of them")
@@ -124,7 +179,8 @@ function fileErrorText(error: unknown): string | undefined {
  * parsing instead, and an unknown option is named first.
  */
 function requiredAfterUnknown(program: Command): void {
-  for (const command of program.commands) {
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const command of all(program).slice(1)) {
     const required = command.options.filter((o) => o.mandatory);
     for (const option of required) option.mandatory = false;
     command.hook("preAction", (_, action) => {

@@ -8,6 +8,7 @@ export type * from "./schema.js";
 export * from "./stores/access-log.js";
 export * from "./stores/catalogues.js";
 export * from "./stores/credentials.js";
+export * from "./stores/disputes.js";
 export * from "./stores/ledger.js";
 export * from "./stores/quarantine.js";
 export * from "./stores/reference.js";

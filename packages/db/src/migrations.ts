@@ -313,6 +313,51 @@ const MIGRATIONS: Record<string, readonly string[]> = {
     `ALTER TABLE quarantined_rows ADD COLUMN reference_item text`,
     `CREATE INDEX quarantined_rows_reference ON quarantined_rows (run_id, msisdn) WHERE reference_item IS NOT NULL`,
   ],
+  // Customer disputes (disputes.md): one open case per item, answered once; staff keys stored hashed like kiosk keys.
+  "0010_disputes": [
+    `CREATE SEQUENCE dispute_seq`,
+    `CREATE TABLE disputes (
+      case_id text PRIMARY KEY,
+      msisdn text NOT NULL,
+      bill_month text NOT NULL,
+      item_key text,
+      reason text NOT NULL CHECK (reason IN ('not_made', 'wrong_quantity', 'wrong_rate', 'never_ordered', 'other')),
+      words text NOT NULL CHECK (char_length(words) <= 500),
+      channel text NOT NULL CHECK (channel IN ('kiosk', 'web', 'staff')),
+      channel_id text,
+      opened_at timestamptz NOT NULL,
+      due_at timestamptz NOT NULL,
+      status text NOT NULL CHECK (status IN ('open', 'answered')),
+      outcome text CHECK (outcome IN ('error_found', 'no_error', 'withdrawn')),
+      answer_text text,
+      explanation_zh text,
+      answered_at timestamptz,
+      answered_by text,
+      late boolean,
+      replay_sha256 text,
+      credit_ids jsonb,
+      CHECK ((status = 'open') = (outcome IS NULL)))`,
+    `CREATE UNIQUE INDEX disputes_one_open ON disputes (msisdn, bill_month, (coalesce(item_key, ''))) WHERE status = 'open'`,
+    `CREATE INDEX disputes_open_due ON disputes (due_at) WHERE status = 'open'`,
+    `CREATE INDEX disputes_subscriber ON disputes (msisdn, bill_month)`,
+    // An answer is given once: an answered case is never changed or removed.
+    `CREATE FUNCTION disputes_answer_once() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' OR OLD.status = 'answered' THEN
+          RAISE EXCEPTION 'dispute % is answered: % refused', OLD.case_id, TG_OP;
+        END IF;
+        RETURN NEW;
+      END $$`,
+    `CREATE TRIGGER disputes_answered_fixed BEFORE UPDATE OR DELETE ON disputes
+      FOR EACH ROW EXECUTE FUNCTION disputes_answer_once()`,
+    `CREATE TABLE staff (
+      staff_id text PRIMARY KEY,
+      key_hash text NOT NULL,
+      name text NOT NULL,
+      registered_at timestamptz NOT NULL DEFAULT now())`,
+    `ALTER TABLE access_log ADD COLUMN staff_id text`,
+    `ALTER TABLE access_log ADD COLUMN case_id text`,
+  ],
 };
 
 const provider: MigrationProvider = {

@@ -152,6 +152,40 @@ export interface AccessLogTable {
   action: string;
   session_id: string | null;
   client_address: string | null;
+  staff_id: string | null;
+  case_id: string | null;
+}
+
+export interface DisputesTable {
+  case_id: string;
+  msisdn: string;
+  bill_month: string;
+  /** A record id, `FEE:<plan_id>` or `VAS:<product_id>`; null for the month as a whole. */
+  item_key: string | null;
+  reason: string;
+  words: string;
+  channel: "kiosk" | "web" | "staff";
+  /** The kiosk id or the staff id; null on the web. */
+  channel_id: string | null;
+  opened_at: Timestamp;
+  due_at: Timestamp;
+  status: "open" | "answered";
+  outcome: "error_found" | "no_error" | "withdrawn" | null;
+  answer_text: string | null;
+  explanation_zh: string | null;
+  answered_at: Timestamp | null;
+  answered_by: string | null;
+  late: boolean | null;
+  replay_sha256: string | null;
+  /** Every credit of the item when answered, as a JSON array of credit ids. */
+  credit_ids: ColumnType<string[] | null, string | null, string | null>;
+}
+
+export interface StaffTable {
+  staff_id: string;
+  key_hash: string;
+  name: string;
+  registered_at: GeneratedTimestamp;
 }
 
 export interface SignInFailuresTable {
@@ -177,4 +211,6 @@ export interface Schema {
   kiosks: KiosksTable;
   access_log: AccessLogTable;
   sign_in_failures: SignInFailuresTable;
+  disputes: DisputesTable;
+  staff: StaffTable;
 }

@@ -59,7 +59,7 @@ describe.each(DATABASE_KINDS)("schema on %s", (kind) => {
     const tables = await sql<{ n: number }>`
       select count(*)::int as n from information_schema.tables
       where table_schema = 'public' and table_name not like 'kysely%'`.execute(scratch.database.db);
-    expect(tables.rows[0]?.n).toBe(14);
+    expect(tables.rows[0]?.n).toBe(16);
   });
 
   it("compresses subscriber-month rows with lz4 on the server, pglz on PGlite (built without lz4)", async () => {

@@ -1,3 +1,4 @@
+import type { DisputeCounts } from "@billing/db";
 import { formatCents } from "@billing/rating";
 import { type Account, DISCREPANCY_CLASSES, type Discrepancy, REFUNDING_CLASSES } from "@billing/reconciliation";
 import type { Summary } from "./summary.js";
@@ -175,7 +176,12 @@ if (filter) filter.addEventListener("input", () => {
  * beside the revenue leakage, every subscriber-month owing a refund with the
  * replay that explains it, and the trend of the last runs.
  */
-export function renderReport(summary: Summary, totals: ReportTotals, earlier: readonly RunTrend[] = []): string {
+export function renderReport(
+  summary: Summary,
+  totals: ReportTotals,
+  earlier: readonly RunTrend[] = [],
+  disputes: DisputeCounts = { open: 0, dueSoon: 0, overdue: 0, answeredLateLast30Days: 0 },
+): string {
   const c = summary.cdrs;
   const classRows = DISCREPANCY_CLASSES.map((cls) => ({ cls, t: totals.byClass.get(cls) ?? { count: 0, refund: 0 } }));
   const now = figures(summary);
@@ -245,6 +251,14 @@ ${rerun}
 <p>${n(c.read)} CDR rows = ${n(c.rated)} rated + ${n(c.quarantined)} quarantined + ${n(c.duplicates)} duplicate events${c.other_shards ? ` + ${n(c.other_shards)} in other shares` : ""}:
 <span class="${c.adds_up ? "ok" : "bad"}">${c.adds_up ? "the counts add up 计数相符" : "THE COUNTS DO NOT ADD UP 计数不符"}</span>.
 ${n(summary.items.matched)} items matched to the cent. Leakage is what undercharged and unbilled items should have charged beyond the bill: the operator's loss, never refunded.</p>
+<h2>Customer disputes 客户投诉 (48-hour answers 48小时内答复)</h2>
+<div class="cards">
+<div class="card">open 处理中<b>${n(disputes.open)}</b></div>
+<div class="card">due within 12 h 12小时内到期<b class="${disputes.dueSoon > 0 ? "bad" : ""}">${n(disputes.dueSoon)}</b></div>
+<div class="card">overdue 已超时<b class="${disputes.overdue > 0 ? "bad" : ""}">${n(disputes.overdue)}</b></div>
+<div class="card">answered late, last 30 days 近30天超时答复<b>${n(disputes.answeredLateLast30Days)}</b></div>
+</div>
+<p class="muted">billing disputes list --open (staff's list by due time)</p>
 <h2>By class 按差错类别</h2>${countChart}${refundChart}
 <h2>By service 按业务</h2>${tallyChart("Refunds owed by service (yuan, with the number of discrepancies)", totals.byService, "#16a085", (k) => SERVICE_WORDS[k] ?? k)}
 <h2>By tariff plan 按资费套餐</h2>${tallyChart("Refunds owed by tariff plan (yuan, with the number of discrepancies)", totals.byPlan, "#8e44ad", (k) => (k === "" ? "no plan period 无套餐" : `plan 套餐 ${k}`))}

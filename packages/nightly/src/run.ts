@@ -5,6 +5,7 @@ import {
   type BillingDatabase,
   clearQuarantined,
   completeRun,
+  disputeCounts,
   failRun,
   markInterrupted,
   periodsQuarantined,
@@ -354,7 +355,8 @@ export async function reconcile(options: ReconcileOptions): Promise<Summary> {
       finishedAt: r.finishedAt.toISOString().slice(0, 16).replace("T", " "),
       summary: r.summary as Summary,
     }));
-    await writeFile(join(options.outDir, "report.html"), renderReport(summary, report, earlier));
+    const disputes = await disputeCounts(database, finished.getTime());
+    await writeFile(join(options.outDir, "report.html"), renderReport(summary, report, earlier, disputes));
     await creditsOut.publish();
     await completeRun(database, run, finished, catalogueDigest, summary, creditsOut.delivered);
     return summary;

@@ -2,6 +2,7 @@
 export * from "./completeness.js";
 export * from "./diff.js";
 export * from "./directory.js";
+export * from "./disputes.js";
 export * from "./evidence.js";
 export * from "./ledger.js";
 export * from "./quarantine-evidence.js";

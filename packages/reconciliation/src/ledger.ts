@@ -35,13 +35,16 @@ export interface Account {
   readonly planId: string;
 }
 
+/** A credit's class: the discrepancy's that owes it, or the refund of a disputed value-added line (disputes.md). */
+export type CreditClass = DiscrepancyClass | "vas_dispute";
+
 export interface PlannedCredit {
   readonly creditId: string;
   readonly idempotencyKey: string;
   readonly issueSeq: number;
   readonly account: Account;
   readonly key: RefundKey;
-  readonly class: DiscrepancyClass;
+  readonly class: CreditClass;
   /** Half the refund: the overcharge returned (返还); the other half is compensation (赠送). */
   readonly overchargeCents: number;
   readonly refundCents: number;

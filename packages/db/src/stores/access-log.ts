@@ -4,10 +4,23 @@ export interface AccessEntry {
   readonly atMs: number;
   readonly msisdn: string;
   readonly billMonth: string | null;
-  readonly action: "months" | "summary" | "records" | "csv" | "sign_in" | "sign_in_failed" | "sign_out";
+  readonly action:
+    | "months"
+    | "summary"
+    | "records"
+    | "csv"
+    | "sign_in"
+    | "sign_in_failed"
+    | "sign_out"
+    | "dispute_open"
+    | "dispute_answer"
+    | "dispute_read";
   readonly kioskId: string | null;
   readonly sessionId: string | null;
   readonly clientAddress: string | null;
+  /** Who acted for the operator (disputes), and the case read or changed. */
+  readonly staffId?: string | null;
+  readonly caseId?: string | null;
 }
 
 /** Appends entries of the access log in one INSERT. */
@@ -23,6 +36,8 @@ export async function appendAccess(database: BillingDatabase, batch: readonly Ac
         kiosk_id: e.kioskId,
         session_id: e.sessionId,
         client_address: e.clientAddress,
+        staff_id: e.staffId ?? null,
+        case_id: e.caseId ?? null,
       })),
     )
     .execute();

@@ -210,3 +210,18 @@ export async function recordDeliveries(
     [creditIds, run.runId, run.shard],
   );
 }
+
+/** The ids of every credit of an item of a subscriber-month (of the month when `itemKey` is null), in issue order. */
+export async function creditIdsOf(
+  session: RawSession,
+  msisdn: string,
+  billMonth: string,
+  itemKey: string | null,
+): Promise<string[]> {
+  const rows = await session.query<{ credit_id: string }>(
+    `SELECT credit_id FROM credit_ledger WHERE msisdn = $1 AND bill_month = $2 AND ($3::text IS NULL OR item_key = $3)
+     ORDER BY item_key, occurrence, issue_seq`,
+    [msisdn, billMonth, itemKey],
+  );
+  return rows.map((r) => r.credit_id);
+}
