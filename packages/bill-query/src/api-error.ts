@@ -44,6 +44,9 @@ const STATUS: Record<ApiErrorCode, number> = {
   internal: 500,
 };
 
+/** The HTTP status a code is answered with. */
+export const statusOf = (code: ApiErrorCode): number => STATUS[code];
+
 /** An answer the service gives on purpose: `{ error: { code, message, ...details } }`. */
 export class ApiError extends Error {
   override readonly name = "ApiError";

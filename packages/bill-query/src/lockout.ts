@@ -2,6 +2,7 @@ import {
   admitAttempt,
   type BillingDatabase,
   clearFailures,
+  failuresOf,
   type LockScope,
   type LockSubject,
   lockAtLimit,
@@ -61,12 +62,23 @@ export class Lockout {
     return true;
   }
 
-  /** An admitted answer was wrong: it stays counted, and a subject at its limit is locked. */
-  async fail(subjects: readonly LockSubject[], nowMs: number): Promise<void> {
+  /**
+   * An admitted answer was wrong: it stays counted, and a subject at its limit
+   * is locked. Returns the tries the msisdn has left before its lock.
+   */
+  async fail(subjects: readonly LockSubject[], nowMs: number): Promise<number> {
+    let left = Number.POSITIVE_INFINITY;
     for (const s of subjects) {
       const p = this.policy[s.scope];
       await lockAtLimit(this.database, s, this.clock(p, nowMs), p.limit);
+      if (s.scope === "msisdn") left = Math.max(0, p.limit - (await failuresOf(this.database, s)));
     }
+    return left;
+  }
+
+  /** How long a lock of the scope lasts, in minutes: what the kiosk warns of. */
+  lockMinutes(scope: LockScope): number {
+    return Math.round(this.policy[scope].lockMs / 60_000);
   }
 
   /** An admitted answer was right: the msisdn's count is cleared, the kiosk's (or client's) attempt given back. */

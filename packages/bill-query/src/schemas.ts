@@ -1,6 +1,7 @@
 // JSON schemas of the API: fastify validates requests with them and
 // @fastify/swagger turns them into the OpenAPI description, so the two
 // cannot disagree.
+import { type ApiErrorCode, statusOf } from "./api-error.js";
 
 const money = { type: "string", pattern: "^-?\\d+\\.\\d{2}$", description: "yuan, two decimals" } as const;
 const month = { type: "string", description: "bill month, YYYY-MM (UTC+8)", examples: ["2026-09"] } as const;
@@ -31,24 +32,47 @@ const allowance = {
 
 const usage = {
   type: "object",
-  required: ["records", "charge", "allowance"],
-  properties: { records: { type: "integer" }, charge: money, allowance },
+  required: ["records", "charge", "billed", "allowance", "allowanceZh"],
+  properties: {
+    records: { type: "integer" },
+    charge: money,
+    billed: { ...money, description: "实收" },
+    allowance,
+    allowanceZh: { type: ["string", "null"], description: "套餐内 used and left as a person reads them" },
+  },
 } as const;
 
 export const summary = {
   type: "object",
-  required: ["month", "monthlyFee", "subscriptions", "usage", "credits", "total"],
+  required: ["month", "monthlyFee", "fees", "subscriptions", "usage", "credits", "creditLines", "total", "billed"],
   properties: {
     month,
     monthlyFee: money,
+    fees: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["itemKey", "name", "charge", "billed", "ruleZh"],
+        properties: {
+          itemKey: { type: "string" },
+          name: { type: "string", description: "the plan's published name" },
+          charge: money,
+          billed: { type: ["string", "null"], description: "实收" },
+          ruleZh: { type: "string" },
+        },
+      },
+    },
     subscriptions: {
       type: "array",
       items: {
         type: "object",
-        required: ["productId", "charge", "rule", "ruleZh"],
+        required: ["productId", "name", "provider", "charge", "billed", "rule", "ruleZh"],
         properties: {
           productId: { type: "string" },
+          name: { type: "string", description: "the product's published name" },
+          provider: { type: ["string", "null"], description: "who the charge is collected for (代收费)" },
           charge: money,
+          billed: { type: ["string", "null"], description: "实收" },
           rule: { type: "string" },
           ruleZh: { type: "string", description: "计费说明: the rule in plain Chinese" },
         },
@@ -60,7 +84,17 @@ export const summary = {
       properties: { voice: usage, sms: usage, data: usage },
     },
     credits: { ...money, description: "double refunds credited on this month" },
-    total: { ...money, description: "what the month correctly costs under the published tariff" },
+    creditLines: {
+      type: "array",
+      description: "双倍返还: each credit of the month",
+      items: {
+        type: "object",
+        required: ["itemKey", "class", "refund"],
+        properties: { itemKey: { type: "string" }, class: { type: "string" }, refund: money },
+      },
+    },
+    total: { ...money, description: "应收: what the month correctly costs under the published tariff" },
+    billed: { ...money, description: "实收: what the delivered bill charged" },
   },
 } as const;
 
@@ -79,9 +113,25 @@ export const record = {
     "charge",
     "rule",
     "ruleZh",
+    "serviceZh",
+    "directionZh",
+    "visitedAreaName",
+    "categoryZh",
+    "quantityZh",
+    "allowanceZh",
+    "billed",
+    "duplicateOf",
   ],
   properties: {
     recordId: { type: "string" },
+    serviceZh: { type: "string", description: "业务: 语音, 短信, 上网" },
+    directionZh: { type: "string", description: "通信方式: 主叫, 被叫, 发送, 接收; empty for data" },
+    visitedAreaName: { type: ["string", "null"], description: "通信地点: the visited area's city name" },
+    categoryZh: { type: ["string", "null"], description: "通信类型: 本地, 长途, 漫游, 国际, 集团, 特服" },
+    quantityZh: { type: "string", description: "通信时长 or 流量 as a person writes it: 1分1秒, 3.00MB, 1条" },
+    allowanceZh: { type: ["string", "null"], description: "套餐优惠: the allowance it drew on" },
+    billed: { type: ["string", "null"], description: "实收: what the delivered bill charged; null with no bill line" },
+    duplicateOf: { type: ["string", "null"], description: "a second delivery of this record: never charged" },
     startTime: { type: "string", description: "ISO 8601 in UTC+8" },
     service: { type: "string", enum: ["voice", "sms", "data"] },
     direction: { type: ["string", "null"], enum: ["in", "out", null] },
@@ -149,7 +199,36 @@ export const sessionBody = {
 } as const;
 
 /** The error answers every API route can give. */
-export const errorResponses = { 400: errorBody, 401: errorBody, 404: errorBody, 429: errorBody } as const;
+/**
+ * The error responses of a route, by status, each listing the stable codes the
+ * route answers with it; every route of /v1 may also answer `unknown_kiosk`
+ * (a kiosk that is not registered), a malformed request and `internal`.
+ */
+export function errorsOf(...codes: ApiErrorCode[]) {
+  const all: ApiErrorCode[] = [...new Set<ApiErrorCode>([...codes, "invalid_request", "internal"])];
+  const byStatus = new Map<number, ApiErrorCode[]>();
+  for (const code of all) byStatus.set(statusOf(code), [...(byStatus.get(statusOf(code)) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      status,
+      {
+        ...errorBody,
+        description: `error codes: ${list.join(", ")}`,
+        properties: {
+          error: {
+            ...errorBody.properties.error,
+            properties: { code: { type: "string", enum: list }, message: { type: "string" } },
+          },
+        },
+      },
+    ]),
+  );
+}
+
+/** What every route behind the kiosk check and a session may answer. */
+export const SIGNED_IN: readonly ApiErrorCode[] = ["unknown_kiosk", "unauthenticated"];
+/** And a route naming a month. */
+export const A_MONTH: readonly ApiErrorCode[] = [...SIGNED_IN, "invalid_month", "month_out_of_window", "no_bill"];
 
 const rateRow = {
   type: "object",
@@ -323,5 +402,3 @@ export const caseParams = {
   required: ["id"],
   properties: { id: { type: "string", maxLength: 40 } },
 } as const;
-
-export const disputeErrors = { ...errorResponses, 409: errorBody, 503: errorBody } as const;

@@ -1,5 +1,6 @@
 import type { BillingDatabase } from "@billing/db";
 import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { ApiError } from "./api-error.js";
 import { serviceContext } from "./context.js";
@@ -102,6 +103,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       },
     },
   });
+  // The description to read and try out in a browser (Swagger UI), served from the package, nothing fetched.
+  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", tryItOutEnabled: false } });
   await app.register(systemRoutes, { database });
   await app.register(kioskPage);
   await app.register(

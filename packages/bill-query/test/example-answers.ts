@@ -21,4 +21,12 @@ export const SEPTEMBER_V02 = {
   charge: "0.50",
   rule: "long distance to 010, 2 min × 0.25 = 0.50 (allowance used up)",
   ruleZh: "长途 杭州→北京 2分钟 × 0.25元 = 0.50元（套餐内分钟已用完）",
+  serviceZh: "语音",
+  directionZh: "主叫",
+  visitedAreaName: "杭州",
+  categoryZh: "长途",
+  quantityZh: "1分1秒",
+  allowanceZh: null,
+  billed: "0.50",
+  duplicateOf: null,
 } as const;

@@ -68,25 +68,33 @@ describe.each(DATABASE_KINDS)("the kiosk page in headless Chromium, on %s", (kin
     await page.click('#month-list button[data-month="2026-09"]');
     await page.waitForSelector("#month:not([hidden])");
     expect(await page.textContent("#month-title")).toBe("2026年9月 话费清单");
-    expect(await page.textContent("#summary")).toContain("本月合计67.94 元");
-    expect(await page.textContent("#summary")).toContain("双倍返还6.88 元");
+    // By section, each with its subtotal, 应收 beside 实收.
+    const sections = await page.locator("#summary tr.section").allTextContents();
+    expect(sections).toEqual(["套餐及固定费", "语音通信", "短信", "上网", "增值业务（代收费）", "双倍返还"]);
+    const total = page.locator("#summary tr.total td");
+    expect(await total.allTextContents()).toEqual(["本月合计", "67.94", "70.84", ""]);
+    expect(await page.textContent("#summary")).toContain("彩铃（RING5），咪咕音乐代收");
+    expect(await page.textContent("#summary")).toContain("套餐内上网：已用 1.00MB，剩余 0KB");
+    expect(await page.textContent("#summary")).toContain("VAS:NEWS3：多收6.00");
     expect(await page.locator("#record-rows tr").count()).toBe(17);
     const v02 = page.locator("#record-rows tr").nth(1);
     expect(await v02.locator("td").allTextContents()).toEqual([
       "2026-09-01 10:00:00",
+      "杭州",
       "语音 主叫",
-      "长途",
       "01066668888",
-      "0571",
       "1分1秒",
+      "长途",
       "",
       "0.50",
+      "0.50",
       "长途 杭州→北京 2分钟 × 0.25元 = 0.50元（套餐内分钟已用完）",
+      "对此收费有疑问",
     ]);
     await shot("3-month");
     await page.click('.filters button[data-service="data"]');
     await expect.poll(() => page.locator("#record-rows tr").count()).toBe(4);
-    expect(await page.locator("#record-rows tr td:nth-child(2)").allTextContents()).toEqual(Array(4).fill("上网"));
+    expect(await page.locator("#record-rows tr td:nth-child(3)").allTextContents()).toEqual(Array(4).fill("上网"));
   });
 
   it("pages through a month of more than one page, forward and back", async () => {
@@ -96,7 +104,7 @@ describe.each(DATABASE_KINDS)("the kiosk page in headless Chromium, on %s", (kin
     await expect.poll(() => page.locator("#record-rows tr").count()).toBe(20);
     expect(await page.isDisabled("#previous-page")).toBe(true);
     await page.click("#next-page");
-    await expect.poll(() => page.textContent("#page-number")).toBe("第 2 页");
+    await expect.poll(() => page.textContent("#page-number")).toBe("第 2 页 / 共 2 页");
     expect(await page.locator("#record-rows tr").count()).toBe(5);
     expect(await page.locator("#record-rows tr td:first-child").first().textContent()).toBe("2026-08-21 09:00:00");
     expect(await page.isDisabled("#next-page")).toBe(true);

@@ -40,6 +40,27 @@ describe.each(DATABASE_KINDS)("the bill-query API on %s", (kind) => {
     expect(
       openapi.body.paths["/v1/months/{month}/records"].get.parameters.map((p: { name: string }) => p.name),
     ).toEqual(expect.arrayContaining(["month", "service", "cursor", "limit"]));
+    // Every response has its schema; every error response names its codes; the CSV is described as CSV.
+    type Operation = { responses: Record<string, { content?: unknown; description?: string }> };
+    for (const [path, methods] of Object.entries(openapi.body.paths as Record<string, Record<string, Operation>>)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const responses = Object.entries(operation.responses);
+        expect(responses.length, `${method} ${path}`).toBeGreaterThan(0);
+        for (const [status, response] of responses) {
+          if (status === "204") continue;
+          expect(response.content, `${method} ${path} ${status}`).toBeDefined();
+          if (Number(status) >= 400)
+            expect(response.description, `${method} ${path} ${status}`).toMatch(/^error codes: [a-z_]+/);
+        }
+      }
+    }
+    const csv = openapi.body.paths["/v1/months/{month}/records.csv"].get.responses["200"];
+    expect(Object.keys(csv.content)).toEqual(["text/csv"]);
+    const answer = openapi.body.paths["/v1/staff/disputes/{id}/answer"].post.responses["409"];
+    expect(answer.description).toBe("error codes: already_answered, refund_owed, no_refund_owed");
+    const docs = await fetch(`${served.base}/docs`, { redirect: "follow" });
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain("swagger-ui");
   });
 
   // bill-query.md, Published tariffs: no customer session, but a kiosk must be a registered one.
@@ -72,7 +93,9 @@ describe.each(DATABASE_KINDS)("the bill-query API on %s", (kind) => {
     expect(september.usage.voice).toEqual({
       records: 10,
       charge: "2.84",
+      billed: "2.87",
       allowance: { included: 3, used: 3, left: 0, unit: "min" },
+      allowanceZh: "已用 3分钟，剩余 0分钟",
     });
     // October so far: the fee and the two subscriptions, no usage yet.
     expect(r.body.months[0].summary.total).toBe("66.00");
@@ -102,19 +125,27 @@ describe.each(DATABASE_KINDS)("the bill-query API on %s", (kind) => {
     expect(v02).toEqual(SEPTEMBER_V02);
   });
 
-  it("exports the month as CSV", async () => {
+  it("exports the month as CSV: Chinese headers, UTF-8 with a byte order mark, the columns of the screen", async () => {
     const token = await signIn(served, ALICE);
     const r = await call(served, "GET", "/v1/months/2026-09/records.csv", { token });
     expect(r.status).toBe(200);
-    expect(r.headers.get("content-type")).toContain("text/csv");
-    const lines = r.text.split("\r\n");
+    expect(r.headers.get("content-type")).toContain("text/csv; charset=utf-8");
+    const bytes = new Uint8Array(
+      await (
+        await fetch(`${served.base}/v1/months/2026-09/records.csv`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).arrayBuffer(),
+    );
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = r.text.replace(/^\uFEFF/, "").split("\r\n");
     expect(lines[0]).toBe(STATEMENT_CSV_HEADER.join(","));
+    expect(lines[0]).toBe(
+      "起始时间,业务,通信方式,通信地点,对方号码,通信时长/流量,通信类型,套餐优惠,应收(元),实收(元),计费说明",
+    );
     expect(lines).toHaveLength(1 + 17 + 1);
     expect(lines[2]).toBe(
-      "2026-09-01T10:00:00+08:00,voice,out,01066668888,0571,long distance,61,s,,0.50,long distance to 010, 2 min × 0.25 = 0.50 (allowance used up)".replace(
-        /,long distance to 010, 2 min × 0.25 = 0.50 \(allowance used up\)$/,
-        ',"long distance to 010, 2 min × 0.25 = 0.50 (allowance used up)"',
-      ),
+      "2026-09-01 10:00:00,语音,主叫,杭州,01066668888,1分1秒,长途,,0.50,0.50,长途 杭州→北京 2分钟 × 0.25元 = 0.50元（套餐内分钟已用完）",
     );
   });
 

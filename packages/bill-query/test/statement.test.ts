@@ -29,27 +29,67 @@ describe.each(DATABASE_KINDS)("a month's statement from the stored inputs, on %s
     expect(statement?.summary).toEqual({
       month: "2026-09",
       monthlyFee: "58.00",
+      fees: [
+        {
+          itemKey: "FEE:GT58",
+          name: "全球通58元套餐",
+          charge: "58.00",
+          billed: "58.00",
+          ruleZh: expect.stringContaining("全球通58元套餐"),
+        },
+      ],
       subscriptions: [
         {
           productId: "NEWS3",
+          name: "手机报",
+          provider: "浙江手机报",
           charge: "0.00",
+          billed: "3.00",
           rule: "NEWS3 (Mobile news) monthly 3.00, first month free = 0.00",
           ruleZh: "手机报（NEWS3，浙江手机报代收）包月3.00元，首月免费 = 0.00元",
         },
         {
           productId: "RING5",
+          name: "彩铃",
+          provider: "咪咕音乐",
           charge: "5.00",
+          billed: "5.00",
           rule: "RING5 (Ring-back tone) monthly 5.00 = 5.00",
           ruleZh: "彩铃（RING5，咪咕音乐代收）包月5.00元 = 5.00元",
         },
       ],
       usage: {
-        voice: { records: 10, charge: "2.84", allowance: { included: 3, used: 3, left: 0, unit: "min" } },
-        sms: { records: 3, charge: "1.10", allowance: { included: 1, used: 1, left: 0, unit: "SMS" } },
-        data: { records: 4, charge: "1.00", allowance: { included: 1024, used: 1024, left: 0, unit: "KB" } },
+        voice: {
+          records: 10,
+          charge: "2.84",
+          billed: "2.87",
+          allowance: { included: 3, used: 3, left: 0, unit: "min" },
+          allowanceZh: "已用 3分钟，剩余 0分钟",
+        },
+        sms: {
+          records: 3,
+          charge: "1.10",
+          billed: "1.10",
+          allowance: { included: 1, used: 1, left: 0, unit: "SMS" },
+          allowanceZh: "已用 1条，剩余 0条",
+        },
+        data: {
+          records: 4,
+          charge: "1.00",
+          billed: "0.87",
+          allowance: { included: 1024, used: 1024, left: 0, unit: "KB" },
+          allowanceZh: "已用 1.00MB，剩余 0KB",
+        },
       },
       credits: "6.88",
+      creditLines: [
+        { itemKey: "D04", class: "overcharge", refund: "0.32" },
+        { itemKey: "V01", class: "overcharge", refund: "0.38" },
+        { itemKey: "V04", class: "overcharge", refund: "0.18" },
+        { itemKey: "VAS:NEWS3", class: "overcharge", refund: "6.00" },
+      ],
       total: "67.94",
+      billed: "70.84",
     });
   });
 

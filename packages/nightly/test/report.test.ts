@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ScratchDatabase, scratchDatabase } from "@billing/db/testing";
+import { openDispute, registerStaff } from "@billing/disputes";
 import { reconcile, yuan } from "@billing/nightly";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,8 +29,18 @@ describe("report.html in headless Chromium", () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "billing-report-"));
     scratch = await scratchDatabase("pglite");
-    for (const run of ["first", "rerun"])
-      await reconcile({ inDir: EXAMPLE, outDir: join(work, run), database: scratch.database, runId: run });
+    await reconcile({ inDir: EXAMPLE, outDir: join(work, "first"), database: scratch.database, runId: "first" });
+    // A customer's case opened between the nights, due in 48 hours: the rerun's report counts it.
+    await registerStaff(scratch.database, "S01", "Wang");
+    await openDispute(scratch.database, {
+      msisdn: "13805710001",
+      billMonth: "2026-09",
+      itemKey: "FEE:GT58",
+      reason: "wrong_rate",
+      actor: { channel: "staff", staffId: "S01" },
+      nowMs: Date.now() - 40 * 3_600_000,
+    });
+    await reconcile({ inDir: EXAMPLE, outDir: join(work, "rerun"), database: scratch.database, runId: "rerun" });
     browser = await launch();
   }, 120_000);
   afterAll(async () => {
@@ -61,6 +72,13 @@ describe("report.html in headless Chromium", () => {
     expect(await page.locator("#owing tbody tr:not([hidden])").count()).toBe(1);
     await page.fill("#filter", "");
     expect(await page.textContent("body")).toContain("a rerun issues nothing new");
+    const disputes = await page.locator("h2:has-text('Customer disputes') + .cards .card").allTextContents();
+    expect(disputes).toEqual([
+      "open 处理中1",
+      "due within 12 h 12小时内到期1",
+      "overdue 已超时0",
+      "answered late, last 30 days 近30天超时答复0",
+    ]);
     expect(await page.locator("table").nth(0).locator("tbody tr").count()).toBe(2);
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(1280);
     mkdirSync(SHOTS, { recursive: true });

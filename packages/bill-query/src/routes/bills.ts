@@ -9,7 +9,6 @@ import { queryableMonths } from "../window.js";
 
 /** The signed-in subscriber's months: summaries, record pages and the CSV export. */
 export async function billRoutes(api: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  const errors = schema.errorResponses;
   const security: Record<string, string[]>[] = [{ session: [], kioskId: [], kioskKey: [] }, { session: [] }];
 
   api.get(
@@ -33,7 +32,7 @@ export async function billRoutes(api: FastifyInstance, ctx: ServiceContext): Pro
               },
             },
           },
-          ...errors,
+          ...schema.errorsOf(...schema.SIGNED_IN),
         },
       },
     },
@@ -55,7 +54,7 @@ export async function billRoutes(api: FastifyInstance, ctx: ServiceContext): Pro
         security,
         params: schema.monthParams,
         querystring: schema.noQuery,
-        response: { 200: schema.summary, ...errors },
+        response: { 200: schema.summary, ...schema.errorsOf(...schema.A_MONTH) },
       },
     },
     async (request) => {
@@ -82,10 +81,11 @@ export async function billRoutes(api: FastifyInstance, ctx: ServiceContext): Pro
             properties: {
               month: { type: "string" },
               records: { type: "array", items: schema.record },
+              total: { type: "integer", description: "records the service filter selects in the month, all pages" },
               next: { type: ["string", "null"], description: "cursor of the next page; null on the last" },
             },
           },
-          ...errors,
+          ...schema.errorsOf(...schema.A_MONTH, "invalid_cursor"),
         },
       },
     },
@@ -100,7 +100,7 @@ export async function billRoutes(api: FastifyInstance, ctx: ServiceContext): Pro
         limit: query.limit,
       });
       await ctx.audit(request, { msisdn, billMonth: month, action: "records" });
-      return { month, records: page.records, next: page.next };
+      return { month, records: page.records, total: page.total, next: page.next };
     },
   );
 
@@ -114,6 +114,15 @@ export async function billRoutes(api: FastifyInstance, ctx: ServiceContext): Pro
         params: schema.monthParams,
         querystring: schema.noQuery,
         produces: ["text/csv"],
+        response: {
+          200: {
+            description:
+              "the records as CSV: UTF-8 with a byte order mark, CRLF lines, Chinese headers " +
+              "起始时间,业务,通信方式,通信地点,对方号码,通信时长/流量,通信类型,套餐优惠,应收(元),实收(元),计费说明",
+            content: { "text/csv": { schema: { type: "string" } } },
+          },
+          ...schema.errorsOf(...schema.A_MONTH),
+        },
       },
     },
     async (request, reply: FastifyReply) => {

@@ -28,7 +28,7 @@ export async function disputeRoutes(api: FastifyInstance, ctx: ServiceContext): 
         querystring: schema.noQuery,
         response: {
           200: { type: "object", properties: { disputes: { type: "array", items: schema.dispute } } },
-          ...schema.errorResponses,
+          ...schema.errorsOf(...schema.SIGNED_IN),
         },
       },
     },
@@ -50,7 +50,11 @@ export async function disputeRoutes(api: FastifyInstance, ctx: ServiceContext): 
           "case on the same item; a value-added line is refunded twice at once",
         security,
         body: schema.openDisputeBody,
-        response: { 200: schema.dispute, 201: schema.dispute, ...schema.disputeErrors },
+        response: {
+          200: schema.dispute,
+          201: schema.dispute,
+          ...schema.errorsOf(...schema.A_MONTH, "unknown_item", "busy"),
+        },
       },
     },
     async (request, reply) => {

@@ -9,7 +9,6 @@ import type { Session } from "../sessions.js";
 
 /** Sign-in by password or one-time code, and sign-out (bill-query.md, Who can see it). */
 export async function signInRoutes(api: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  const errors = schema.errorResponses;
   api.post(
     "/sign-in/codes",
     {
@@ -18,7 +17,7 @@ export async function signInRoutes(api: FastifyInstance, ctx: ServiceContext): P
         body: schema.codeBody,
         response: {
           202: { type: "object", properties: { sent: { type: "boolean" }, validSeconds: { type: "integer" } } },
-          ...errors,
+          ...schema.errorsOf("unknown_kiosk", "locked", "code_too_soon"),
         },
       },
     },
@@ -42,7 +41,10 @@ export async function signInRoutes(api: FastifyInstance, ctx: ServiceContext): P
       schema: {
         summary: "Sign in with the service password or a one-time code",
         body: schema.signInBody,
-        response: { 201: schema.sessionBody, ...errors },
+        response: {
+          201: schema.sessionBody,
+          ...schema.errorsOf("unknown_kiosk", "invalid_credentials", "locked"),
+        },
       },
     },
     async (request, reply) => {
@@ -68,10 +70,14 @@ export async function signInRoutes(api: FastifyInstance, ctx: ServiceContext): P
         ok = ctx.codes.check(body.msisdn, body.code as string);
       }
       if (!ok) {
-        await ctx.lockout.fail(subjects, ctx.now());
+        const triesLeft = await ctx.lockout.fail(subjects, ctx.now());
         await ctx.audit(request, { msisdn: body.msisdn, billMonth: null, action: "sign_in_failed" });
         await ctx.refuseIfLocked(request, body.msisdn);
-        throw new ApiError("invalid_credentials", "the number and password (or code) do not match");
+        // The same count for a number that is not ours: the answer does not tell who is a subscriber.
+        throw new ApiError("invalid_credentials", "the number and password (or code) do not match", {
+          triesLeft,
+          lockMinutes: ctx.lockout.lockMinutes("msisdn"),
+        });
       }
       // The right answer is refused too while the burst it came in has locked the number.
       await ctx.refuseIfLocked(request, body.msisdn);
@@ -85,7 +91,14 @@ export async function signInRoutes(api: FastifyInstance, ctx: ServiceContext): P
 
   api.delete(
     "/sessions/current",
-    { preHandler: ctx.signedIn, schema: { summary: "Sign out", querystring: schema.noQuery } },
+    {
+      preHandler: ctx.signedIn,
+      schema: {
+        summary: "Sign out",
+        querystring: schema.noQuery,
+        response: { 204: { type: "null", description: "signed out" }, ...schema.errorsOf(...schema.SIGNED_IN) },
+      },
+    },
     async (request, reply) => {
       const session = request.session as Session;
       ctx.sessions.close(bearerToken(request) as string);

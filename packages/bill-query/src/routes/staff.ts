@@ -51,7 +51,7 @@ export async function staffRoutes(api: FastifyInstance, ctx: ServiceContext): Pr
         querystring: schema.staffListQuery,
         response: {
           200: { type: "object", properties: { disputes: { type: "array", items: schema.dispute } } },
-          ...schema.errorResponses,
+          ...schema.errorsOf("unknown_staff"),
         },
       },
     },
@@ -87,7 +87,7 @@ export async function staffRoutes(api: FastifyInstance, ctx: ServiceContext): Pr
               replay: { type: "object", additionalProperties: true, description: "the replay's canonical document" },
             },
           },
-          ...schema.disputeErrors,
+          ...schema.errorsOf("unknown_staff", "not_found", "no_bill"),
         },
       },
     },
@@ -105,7 +105,11 @@ export async function staffRoutes(api: FastifyInstance, ctx: ServiceContext): Pr
         summary: "Open a case on a customer's behalf (counter, hotline): any month the stored data holds",
         security,
         body: schema.staffOpenBody,
-        response: { 200: schema.dispute, 201: schema.dispute, ...schema.disputeErrors },
+        response: {
+          200: schema.dispute,
+          201: schema.dispute,
+          ...schema.errorsOf("unknown_staff", "no_bill", "unknown_item", "busy"),
+        },
       },
     },
     async (request, reply) => {
@@ -142,7 +146,18 @@ export async function staffRoutes(api: FastifyInstance, ctx: ServiceContext): Pr
         security,
         params: schema.caseParams,
         body: schema.answerBody,
-        response: { 200: schema.dispute, ...schema.disputeErrors },
+        response: {
+          200: schema.dispute,
+          ...schema.errorsOf(
+            "unknown_staff",
+            "not_found",
+            "no_bill",
+            "already_answered",
+            "refund_owed",
+            "no_refund_owed",
+            "busy",
+          ),
+        },
       },
     },
     async (request) => {

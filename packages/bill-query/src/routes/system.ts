@@ -5,14 +5,40 @@ import * as schema from "../schemas.js";
 
 /** Health, readiness and the OpenAPI description: open to anyone, no kiosk or session. */
 export async function systemRoutes(app: FastifyInstance, { database }: { database: BillingDatabase }): Promise<void> {
-  app.get("/v1/health", { schema: { querystring: schema.noQuery } }, async () => ({ status: "ok" }));
-  app.get("/v1/ready", { schema: { querystring: schema.noQuery } }, async (_request, reply) => {
-    try {
-      await ping(database);
+  app.get(
+    "/v1/health",
+    {
+      schema: {
+        summary: "The process answers",
+        querystring: schema.noQuery,
+        response: { 200: { type: "object", properties: { status: { type: "string", enum: ["ok"] } } } },
+      },
+    },
+    async () => ({ status: "ok" }),
+  );
+  app.get(
+    "/v1/ready",
+    {
+      schema: {
+        summary: "The process and its database answer",
+        querystring: schema.noQuery,
+        response: {
+          200: {
+            type: "object",
+            properties: { status: { type: "string", enum: ["ready"] }, database: { type: "string" } },
+          },
+          ...schema.errorsOf("not_ready"),
+        },
+      },
+    },
+    async () => {
+      try {
+        await ping(database);
+      } catch {
+        throw new ApiError("not_ready", "the database does not answer");
+      }
       return { status: "ready", database: database.dialect };
-    } catch {
-      return reply.status(503).send(new ApiError("not_ready", "the database does not answer").body());
-    }
-  });
+    },
+  );
   app.get("/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }

@@ -51,7 +51,7 @@ export async function tariffRoutes(api: FastifyInstance, ctx: ServiceContext): P
           additionalProperties: false,
           properties: { month: { type: "string", description: "YYYY-MM" } },
         },
-        response: { 200: schema.tariffs, ...schema.errorResponses },
+        response: { 200: schema.tariffs, ...schema.errorsOf("unknown_kiosk", "invalid_month", "not_found") },
       },
     },
     async (request) => {

@@ -89,3 +89,14 @@ export async function clearFailures(database: BillingDatabase, msisdn: string, n
     .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", new Date(nowMs))]))
     .execute();
 }
+
+/** The wrong answers counted against a subject in its window (0 when none is kept). */
+export async function failuresOf(database: BillingDatabase, s: LockSubject): Promise<number> {
+  const row = await database.db
+    .selectFrom("sign_in_failures")
+    .select("failures")
+    .where("scope", "=", s.scope)
+    .where("subject", "=", s.subject)
+    .executeTakeFirst();
+  return row?.failures ?? 0;
+}
