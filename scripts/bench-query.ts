@@ -30,7 +30,8 @@ const TARGET_RPS = 1_500;
 const PAGE = 20;
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const months = queryableMonths(Date.now());
-const name = `bench_query_${subscribers}_${perMonth}_${months[0]?.replace("-", "")}`;
+// BENCH_DB_SUFFIX keeps two trees' databases apart when their schemas differ (a before/after pair).
+const name = `bench_query_${subscribers}_${perMonth}_${months[0]?.replace("-", "")}${process.env.BENCH_DB_SUFFIX ?? ""}`;
 const url = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
 
 /** Creates and fills the database unless an earlier run did. Returns how many CDRs it holds. */

@@ -158,6 +158,18 @@ describe.each(DATABASE_KINDS)("a month's statement from the stored inputs, on %s
     expect(rest.at(-1)).toBe("N-LATE");
   });
 
+  it("shows a second delivery of one message as such, never charged, and 实收 from the bill", async () => {
+    await storeSms(scratch.database, "2026-07", "13805710001", "0571", [
+      { recordId: "J1", at: "2026-07-02T09:00:00+08:00", line: 2 },
+      { recordId: "J1-again", at: "2026-07-02T09:00:00+08:00", line: 3 },
+    ]);
+    const records = (await loadStatement(scratch.database, "13805710001", "2026-07"))?.records ?? [];
+    const again = records.find((r) => r.recordId === "J1-again");
+    expect(again).toMatchObject({ duplicateOf: "J1", charge: "0.00", billed: null, serviceZh: "短信" });
+    expect(again?.ruleZh).toContain("重复话单");
+    expect(records.find((r) => r.recordId === "J1")?.duplicateOf).toBeNull();
+  });
+
   it("has nothing for a month or msisdn without stored data", async () => {
     // 13500100003 was activated on 2026-09-11; an active subscriber's quiet month still has its fee.
     expect(await loadStatement(scratch.database, "13500100003", "2026-08")).toBeNull();
