@@ -3,9 +3,20 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ServiceContext } from "../context.js";
 import * as schema from "../schemas.js";
 import type { Session } from "../sessions.js";
-import { pageOf } from "../statement.js";
+import { pageOf, type StatementRecord } from "../statement.js";
 import { statementCsv } from "../statement-csv.js";
 import { queryableMonths } from "../window.js";
+
+const serialized = new WeakMap<StatementRecord, string>();
+/** A record's JSON, made once per record object (records live as long as their cached statement). */
+function recordJson(record: StatementRecord): string {
+  let json = serialized.get(record);
+  if (json === undefined) {
+    json = JSON.stringify(record);
+    serialized.set(record, json);
+  }
+  return json;
+}
 
 /** The signed-in subscriber's months: summaries, record pages and the CSV export. */
 export async function billRoutes(api: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -89,7 +100,7 @@ export async function billRoutes(api: FastifyInstance, ctx: ServiceContext): Pro
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { msisdn } = request.session as Session;
       const month = ctx.monthOf(request);
       const query = request.query as { service?: Service; cursor?: string; limit: number };
@@ -100,7 +111,9 @@ export async function billRoutes(api: FastifyInstance, ctx: ServiceContext): Pro
         limit: query.limit,
       });
       await ctx.audit(request, { msisdn, billMonth: month, action: "records" });
-      return { month, records: page.records, total: page.total, next: page.next };
+      // Each record is serialized once while its statement is cached: a page is joined, not serialized again.
+      const body = `{"month":${JSON.stringify(month)},"records":[${page.records.map(recordJson).join(",")}],"total":${page.total},"next":${JSON.stringify(page.next)}}`;
+      return reply.type("application/json; charset=utf-8").send(body);
     },
   );
 
