@@ -37,14 +37,20 @@ class ApiFailure extends Error {
   }
 }
 
-async function api(method, path, body) {
-  const headers = { accept: "application/json" };
-  if (body !== undefined) headers["content-type"] = "application/json";
+/** The kiosk's id and key, and the session's token once signed in. */
+function credentialHeaders() {
+  const headers = {};
   if (localStorage.getItem("kioskId")) {
     headers["x-kiosk-id"] = localStorage.getItem("kioskId");
     headers["x-kiosk-key"] = localStorage.getItem("kioskKey");
   }
   if (state.token) headers.authorization = `Bearer ${state.token}`;
+  return headers;
+}
+
+async function api(method, path, body) {
+  const headers = { accept: "application/json", ...credentialHeaders() };
+  if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = response.status === 204 ? null : await response.json();
   if (!response.ok) throw new ApiFailure(response.status, data);
@@ -124,17 +130,18 @@ function disputeState(d) {
 const minuteText = (t) => t.slice(0, 16).replace("T", " ");
 
 /** The 疑问 cell of an item: its case's mark, or the button that opens one. */
+/** The 疑问 cell of an item: its case's mark, or the button that opens one (nothing for a line of no item). */
 function disputeCell(row, itemKey, label) {
   const td = document.createElement("td");
   td.className = "no-print dispute-cell";
-  const d = state.disputes.get(itemKey);
+  const d = itemKey && state.disputes.get(itemKey);
   if (d) {
     const mark = document.createElement("span");
     mark.className = d.status === "open" ? "mark open" : "mark answered";
     mark.textContent = d.status === "open" ? "投诉处理中" : "投诉已答复";
     mark.title = `${d.case_id} ${disputeState(d)}`;
     td.append(mark);
-  } else {
+  } else if (itemKey) {
     td.append(disputeButton(itemKey, label));
   }
   row.append(td);
@@ -223,33 +230,14 @@ function fillSummary(box, s, actions = false) {
     cell(tr, label);
     cell(tr, charge, "money");
     cell(tr, billed ?? "", "money");
-    if (actions) {
-      const td = document.createElement("td");
-      td.className = "no-print dispute-cell";
-      const d = itemKey && state.disputes.get(itemKey);
-      if (d) {
-        const mark = document.createElement("span");
-        mark.className = `mark ${d.status === "open" ? "open" : "answered"}`;
-        mark.textContent = d.status === "open" ? "投诉处理中" : "投诉已答复";
-        td.append(mark);
-      } else if (itemKey) td.append(disputeButton(itemKey, label));
-      tr.append(td);
-    }
+    if (actions) disputeCell(tr, itemKey, label);
     body.append(tr);
   };
   const section = (title) => row(title, "", "", "section");
-  const cents = (text) => Math.round(Number(text ?? "0") * 100);
-  const yuan = (c) => (c / 100).toFixed(2);
-  const subtotal = (lines, pick) => yuan(lines.reduce((n, l) => n + cents(pick(l)), 0));
 
   section("套餐及固定费");
   for (const fee of s.fees) row(`${fee.name}（${fee.itemKey.slice(4)}）月租`, fee.charge, fee.billed, "", fee.itemKey);
-  row(
-    "小计",
-    s.monthlyFee,
-    subtotal(s.fees, (f) => f.billed),
-    "subtotal",
-  );
+  row("小计", s.subtotals.fees.charge, s.subtotals.fees.billed, "subtotal");
   const usageTitle = { voice: "语音通信", sms: "短信", data: "上网" };
   for (const service of ["voice", "sms", "data"]) {
     const u = s.usage[service];
@@ -267,12 +255,7 @@ function fillSummary(box, s, actions = false) {
       `VAS:${sub.productId}`,
     );
   if (s.subscriptions.length === 0) row("无", "0.00", "", "");
-  row(
-    "小计",
-    subtotal(s.subscriptions, (v) => v.charge),
-    subtotal(s.subscriptions, (v) => v.billed),
-    "subtotal",
-  );
+  row("小计", s.subtotals.valueAdded.charge, s.subtotals.valueAdded.billed, "subtotal");
   section("双倍返还");
   for (const c of s.creditLines) row(`${c.itemKey}：${CREDIT_CLASS[c.class] ?? c.class}`, c.refund, "", "");
   if (s.creditLines.length === 0) row("无", "0.00", "", "");
@@ -443,13 +426,7 @@ async function openDisputes() {
 
 /** The month's CSV (Chinese headers, UTF-8 with a BOM) saved through the browser, with the session's headers. */
 async function downloadCsv() {
-  const headers = {};
-  if (localStorage.getItem("kioskId")) {
-    headers["x-kiosk-id"] = localStorage.getItem("kioskId");
-    headers["x-kiosk-key"] = localStorage.getItem("kioskKey");
-  }
-  headers.authorization = `Bearer ${state.token}`;
-  const response = await fetch(`/v1/months/${state.month}/records.csv`, { headers });
+  const response = await fetch(`/v1/months/${state.month}/records.csv`, { headers: credentialHeaders() });
   if (!response.ok) throw new ApiFailure(response.status, await response.json());
   const url = URL.createObjectURL(await response.blob());
   const a = document.createElement("a");

@@ -3,6 +3,7 @@ import { ApiError, type ApiErrorCode } from "./api-error.js";
 
 const CODES: Readonly<Record<DisputeErrorCode, ApiErrorCode>> = {
   invalid_reason: "invalid_request",
+  invalid_outcome: "invalid_request",
   invalid_item: "invalid_request",
   words_too_long: "invalid_request",
   unknown_msisdn: "no_bill",

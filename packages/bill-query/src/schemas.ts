@@ -42,9 +42,26 @@ const usage = {
   },
 } as const;
 
+const subtotal = {
+  type: "object",
+  required: ["charge", "billed"],
+  properties: { charge: money, billed: { ...money, description: "实收" } },
+} as const;
+
 export const summary = {
   type: "object",
-  required: ["month", "monthlyFee", "fees", "subscriptions", "usage", "credits", "creditLines", "total", "billed"],
+  required: [
+    "month",
+    "monthlyFee",
+    "fees",
+    "subscriptions",
+    "subtotals",
+    "usage",
+    "credits",
+    "creditLines",
+    "total",
+    "billed",
+  ],
   properties: {
     month,
     monthlyFee: money,
@@ -77,6 +94,12 @@ export const summary = {
           ruleZh: { type: "string", description: "计费说明: the rule in plain Chinese" },
         },
       },
+    },
+    subtotals: {
+      type: "object",
+      description: "小计: 应收 and 实收 of the fees and of the value-added lines",
+      required: ["fees", "valueAdded"],
+      properties: { fees: subtotal, valueAdded: subtotal },
     },
     usage: {
       type: "object",

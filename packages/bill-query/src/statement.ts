@@ -5,6 +5,7 @@ import {
   describeZh,
   formatCents,
   formatTimestamp,
+  namesOf,
   type RatedItem,
   type Service,
   type ZhNames,
@@ -71,6 +72,8 @@ export interface MonthSummary {
     readonly rule: string;
     readonly ruleZh: string;
   }[];
+  /** 小计 of the sections listed line by line: 应收 and 实收 of the fees and of the value-added lines. */
+  readonly subtotals: Readonly<Record<"fees" | "valueAdded", { readonly charge: string; readonly billed: string }>>;
   readonly usage: Readonly<
     Record<
       Service,
@@ -130,14 +133,10 @@ export async function loadStatement(
   const { month: month_, catalogue } = reconcileStored(inputs);
   if (month_.items.length === 0) return null;
   const credits = inputs.credits.reduce((n, c) => n + c.refundCents, 0);
-  const names: ZhNames = { area: (code) => catalogue.numberPlan.areas.get(code) ?? code };
+  const names = namesOf(catalogue);
   const billedCents = new Map<string, number>();
   for (const l of inputs.billLines) billedCents.set(l.itemKey, (billedCents.get(l.itemKey) ?? 0) + l.cents);
-  const billed = (itemKey: string) => {
-    const cents = billedCents.get(itemKey);
-    return cents === undefined ? null : formatCents(cents);
-  };
-  const summary = summarise(month, month_.items, month_.allowances, credits, names, billed);
+  const summary = summarise(month, month_.items, month_.allowances, credits, names, billedCents);
   return {
     summary: {
       ...summary,
@@ -148,7 +147,7 @@ export async function loadStatement(
       })),
       billed: formatCents(inputs.billLines.reduce((n, l) => n + l.cents, 0)),
     },
-    records: recordsOf(month_.items, names, billed),
+    records: recordsOf(month_.items, names, billedCents),
   };
 }
 
@@ -160,8 +159,11 @@ function summarise(
   allowances: readonly AllowanceBalance[],
   creditCents: number,
   names: ZhNames,
-  billed: (itemKey: string) => string | null,
+  billedCents: ReadonlyMap<string, number>,
 ): Omit<MonthSummary, "creditLines" | "billed"> {
+  const billed = (itemKey: string) => billedText(billedCents, itemKey);
+  const billedSum = (items: readonly RatedItem[]) =>
+    formatCents(items.reduce((n, i) => n + (billedCents.get(i.itemKey) ?? 0), 0));
   const fees = items.filter((i) => i.kind === "fee");
   const vas = items.filter((i) => i.kind === "vas");
   const usageOf = (service: Service) => items.filter((i) => i.record?.service === service);
@@ -175,8 +177,6 @@ function summarise(
     sms: { items: usageOf("sms"), allowance: pool((a) => a.sms, "SMS") },
     data: { items: usageOf("data"), allowance: pool((a) => a.dataKb, "KB") },
   };
-  const billedSum = (items: readonly RatedItem[]) =>
-    formatCents(items.reduce((n, i) => n + Math.round(Number(billed(i.itemKey) ?? "0") * 100), 0));
   const view = (u: { items: RatedItem[]; allowance: AllowanceView | null }) => ({
     records: u.items.length,
     charge: formatCents(sum(u.items)),
@@ -204,6 +204,10 @@ function summarise(
       rule: describeItem(i),
       ruleZh: ruleZh(i, names),
     })),
+    subtotals: {
+      fees: { charge: formatCents(sum(fees)), billed: billedSum(fees) },
+      valueAdded: { charge: formatCents(sum(vas)), billed: billedSum(vas) },
+    },
     usage: { voice: view(usage.voice), sms: view(usage.sms), data: view(usage.data) },
     credits: formatCents(creditCents),
     total: formatCents(sum(items)),
@@ -219,10 +223,16 @@ function allowanceText(a: AllowanceView): string {
 const ruleZh = (item: RatedItem, names: ZhNames) =>
   describeZh(item.explanation, item.cents === null ? null : formatCents(item.cents), names);
 
+/** 实收 of an item: its bill lines added, null when the bill has none. */
+function billedText(billedCents: ReadonlyMap<string, number>, itemKey: string): string | null {
+  const cents = billedCents.get(itemKey);
+  return cents === undefined ? null : formatCents(cents);
+}
+
 function recordsOf(
   items: readonly RatedItem[],
   names: ZhNames,
-  billed: (itemKey: string) => string | null,
+  billedCents: ReadonlyMap<string, number>,
 ): StatementRecord[] {
   const records: StatementRecord[] = [];
   for (const item of items) {
@@ -267,7 +277,7 @@ function recordsOf(
       allowanceUsed,
       allowanceZh,
       charge: item.cents === null ? null : formatCents(item.cents),
-      billed: billed(r.recordId),
+      billed: billedText(billedCents, r.recordId),
       duplicateOf: e.kind === "duplicate_usage" ? e.duplicateOf : null,
       rule: describeItem(item),
       ruleZh: ruleZh(item, names),

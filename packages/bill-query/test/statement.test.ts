@@ -58,6 +58,10 @@ describe.each(DATABASE_KINDS)("a month's statement from the stored inputs, on %s
           ruleZh: "彩铃（RING5，咪咕音乐代收）包月5.00元 = 5.00元",
         },
       ],
+      subtotals: {
+        fees: { charge: "58.00", billed: "58.00" },
+        valueAdded: { charge: "5.00", billed: "8.00" },
+      },
       usage: {
         voice: {
           records: 10,

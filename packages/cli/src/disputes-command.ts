@@ -23,7 +23,12 @@ interface Common {
 }
 
 /** Refusals of the work itself exit 1 (cli.md); a malformed value is bad usage, exit 2. */
-const USAGE_CODES: ReadonlySet<DisputeErrorCode> = new Set(["invalid_reason", "invalid_item", "words_too_long"]);
+const USAGE_CODES: ReadonlySet<DisputeErrorCode> = new Set([
+  "invalid_reason",
+  "invalid_outcome",
+  "invalid_item",
+  "words_too_long",
+]);
 
 async function withDatabase(
   command: string,

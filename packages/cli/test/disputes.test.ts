@@ -98,6 +98,10 @@ describe("billing disputes, the built command on PostgreSQL", () => {
     const item = "VAS:RING5";
     const key = { msisdn: ALICE, billMonth: "2026-09", itemKey: item, occurrence: 1 };
     const idem = idempotencyKey(key);
+    const openRing = [
+      ...["disputes", "open", "--msisdn", ALICE, "--month", "2026-09"],
+      ...["--item", item, "--reason", "never_ordered", "--staff", "S01"],
+    ];
     // Hold the refund's ledger key in a transaction of our own: the command inserts its case, then waits on the key.
     let release = () => {};
     const held = new Promise<void>((resolve) => {
@@ -127,25 +131,11 @@ describe("billing disputes, the built command on PostgreSQL", () => {
         await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE datname = current_database() AND ${sql.raw(where)}`.execute(scratch.database.db)
       ).rows[0]?.n;
-    const child = spawn(
-      process.execPath,
-      [
-        CLI_MAIN,
-        "disputes",
-        "open",
-        "--msisdn",
-        ALICE,
-        "--month",
-        "2026-09",
-        "--item",
-        item,
-        "--reason",
-        "never_ordered",
-        "--staff",
-        "S01",
-      ],
-      { cwd: REPO, env: { ...process.env, ...env }, stdio: "ignore" },
-    );
+    const child = spawn(process.execPath, [CLI_MAIN, ...openRing], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      stdio: "ignore",
+    });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_c, signal) => resolve(signal)));
     // Wait until the command's transaction is blocked on the ledger key, its case inserted.
     for (let i = 0; ; i++) {
@@ -179,36 +169,10 @@ describe("billing disputes, the built command on PostgreSQL", () => {
     expect(await cases()).toBe(0);
     expect((await credits())?.n).toBe(0);
 
-    const again = await billing(
-      "disputes",
-      "open",
-      "--msisdn",
-      ALICE,
-      "--month",
-      "2026-09",
-      "--item",
-      item,
-      "--reason",
-      "never_ordered",
-      "--staff",
-      "S01",
-    );
+    const again = await billing(...openRing);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain("refunded 10.00 at once");
-    const once = await billing(
-      "disputes",
-      "open",
-      "--msisdn",
-      ALICE,
-      "--month",
-      "2026-09",
-      "--item",
-      item,
-      "--reason",
-      "never_ordered",
-      "--staff",
-      "S01",
-    );
+    const once = await billing(...openRing);
     expect(once.stdout).toBe(again.stdout);
     await nightly("night-2");
     expect(await cases()).toBe(1);

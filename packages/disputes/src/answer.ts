@@ -17,8 +17,7 @@ import {
 } from "@billing/reconciliation";
 import { DisputeError } from "./errors.js";
 import { disputedMonth } from "./month.js";
-import { accessOf } from "./open.js";
-import { inOneTry } from "./transaction.js";
+import { accessOf, inOneTry } from "./transaction.js";
 
 export interface AnswerRequest {
   readonly caseId: string;
@@ -44,7 +43,7 @@ export interface Answered {
  */
 export async function answerDispute(database: BillingDatabase, request: AnswerRequest): Promise<Answered> {
   if (!(DISPUTE_OUTCOMES as readonly string[]).includes(request.outcome))
-    throw new DisputeError("invalid_reason", `an outcome is one of ${DISPUTE_OUTCOMES.join(", ")}`);
+    throw new DisputeError("invalid_outcome", `an outcome is one of ${DISPUTE_OUTCOMES.join(", ")}`);
   const outcome = request.outcome as DisputeOutcome;
   const text = request.text?.trim() || null;
   if (text !== null && [...text].length > MAX_WORDS)

@@ -1,6 +1,7 @@
 /** Why a dispute cannot be opened, answered or shown: a stable code and a one-line reason. */
 export type DisputeErrorCode =
   | "invalid_reason"
+  | "invalid_outcome"
   | "invalid_item"
   | "words_too_long"
   | "unknown_msisdn"

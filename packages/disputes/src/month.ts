@@ -1,11 +1,10 @@
 import { type BillingDatabase, loadReplayInputs } from "@billing/db";
-import type { ZhNames } from "@billing/rating";
+import { namesOf, type ZhNames } from "@billing/rating";
 import {
   computeReplay,
   type Replay,
   ReplayError,
   type ReplayInputs,
-  reconcileStored,
   type SubscriberMonthResult,
 } from "@billing/reconciliation";
 import { DisputeError } from "./errors.js";
@@ -27,9 +26,8 @@ export async function disputedMonth(
   try {
     const inputs = await loadReplayInputs(database, msisdn, billMonth);
     const replay = computeReplay(inputs);
-    const { catalogue, ...result } = reconcileStored(inputs);
-    const names: ZhNames = { area: (code) => catalogue.numberPlan.areas.get(code) ?? code };
-    return { inputs, result, replay, names };
+    const { catalogue, ...result } = replay.reconciled;
+    return { inputs, result, replay, names: namesOf(catalogue) };
   } catch (error) {
     if (error instanceof ReplayError && error.code !== "catalogue_refused")
       throw new DisputeError(error.code, error.message);

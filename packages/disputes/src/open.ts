@@ -9,7 +9,6 @@ import {
 import {
   DISPUTE_ITEM,
   DISPUTE_REASONS,
-  type DisputeChannel,
   type DisputeReason,
   MAX_WORDS,
   type PlannedCredit,
@@ -17,7 +16,7 @@ import {
 } from "@billing/reconciliation";
 import { DisputeError } from "./errors.js";
 import { disputedMonth, holdsItem } from "./month.js";
-import { type Actor, inOneTry } from "./transaction.js";
+import { type Actor, accessOf, inOneTry } from "./transaction.js";
 
 export interface OpenRequest {
   readonly msisdn: string;
@@ -105,15 +104,3 @@ export async function openDispute(database: BillingDatabase, request: OpenReques
 
 const channelIdOf = (actor: Actor): string | null =>
   actor.channel === "kiosk" ? actor.kioskId : actor.channel === "staff" ? actor.staffId : null;
-
-export function accessOf(actor: Actor, nowMs: number) {
-  return {
-    atMs: nowMs,
-    kioskId: actor.channel === "kiosk" ? actor.kioskId : null,
-    sessionId: actor.channel === "staff" ? null : (actor.sessionId ?? null),
-    clientAddress: actor.clientAddress ?? null,
-    staffId: actor.channel === "staff" ? actor.staffId : null,
-  };
-}
-
-export type { DisputeChannel };

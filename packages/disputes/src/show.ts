@@ -11,8 +11,7 @@ import {
 import { type ClockState, clockState, type Replay, type StoredCredit } from "@billing/reconciliation";
 import { DisputeError } from "./errors.js";
 import { disputedMonth } from "./month.js";
-import { accessOf } from "./open.js";
-import type { Actor } from "./transaction.js";
+import { type Actor, accessOf } from "./transaction.js";
 
 /** A case with where it stands on its clock and the credits of its item (or month). */
 export interface CaseView {
@@ -38,7 +37,7 @@ export async function casesOf(
       credits = await creditsOfMonth(database, c.msisdn, c.billMonth);
       ledger.set(month, credits);
     }
-    views.push({ case: c, clock: clockOf(c, nowMs), credits: credits.filter((k) => concerns(c, k)) });
+    views.push(viewWith(c, credits, nowMs));
   }
   await logReads(database, cases, actor, nowMs);
   return views;
@@ -46,8 +45,7 @@ export async function casesOf(
 
 /** A case's view without a read logged: the answer to the request that just opened or answered it. */
 export async function viewOf(database: BillingDatabase, c: DisputeCase, nowMs: number): Promise<CaseView> {
-  const credits = await creditsOfMonth(database, c.msisdn, c.billMonth);
-  return { case: c, clock: clockOf(c, nowMs), credits: credits.filter((k) => concerns(c, k)) };
+  return viewWith(c, await creditsOfMonth(database, c.msisdn, c.billMonth), nowMs);
 }
 
 /** One case, its clock, and the replay of its month: items, billed, refunds owed and issued, digest. */
@@ -61,17 +59,17 @@ export async function showDispute(
   if (!c) throw new DisputeError("not_found", `no dispute ${id}`);
   const month = await disputedMonth(database, c.msisdn, c.billMonth);
   await logReads(database, [c], actor, nowMs);
-  return {
-    case: c,
-    clock: clockOf(c, nowMs),
-    credits: month.inputs.credits.filter((k) => concerns(c, k)),
-    replay: month.replay,
-  };
+  return { ...viewWith(c, month.inputs.credits, nowMs), replay: month.replay };
 }
 
-const concerns = (c: DisputeCase, credit: StoredCredit) => c.itemKey === null || credit.itemKey === c.itemKey;
-const clockOf = (c: DisputeCase, nowMs: number) =>
-  clockState({ dueMs: c.dueMs, answeredMs: c.answer?.answeredMs ?? null }, nowMs);
+/** A case with its clock at `nowMs` and, of the month's credits, those of its item (all of them for the month). */
+function viewWith(c: DisputeCase, monthCredits: readonly StoredCredit[], nowMs: number): CaseView {
+  return {
+    case: c,
+    clock: clockState({ dueMs: c.dueMs, answeredMs: c.answer?.answeredMs ?? null }, nowMs),
+    credits: monthCredits.filter((k) => c.itemKey === null || k.itemKey === c.itemKey),
+  };
+}
 
 async function logReads(database: BillingDatabase, cases: readonly DisputeCase[], actor: Actor, nowMs: number) {
   if (cases.length === 0) return;

@@ -12,6 +12,17 @@ export type Actor =
   | { readonly channel: "web"; readonly sessionId?: string; readonly clientAddress?: string }
   | { readonly channel: "staff"; readonly staffId: string; readonly clientAddress?: string };
 
+/** Who acted, as the access log writes it. */
+export function accessOf(actor: Actor, nowMs: number) {
+  return {
+    atMs: nowMs,
+    kioskId: actor.channel === "kiosk" ? actor.kioskId : null,
+    sessionId: actor.channel === "staff" ? null : (actor.sessionId ?? null),
+    clientAddress: actor.clientAddress ?? null,
+    staffId: actor.channel === "staff" ? actor.staffId : null,
+  };
+}
+
 class Raced extends Error {}
 
 /**

@@ -1,4 +1,4 @@
-import type { VoiceCategory } from "./catalogue.js";
+import type { Catalogue, VoiceCategory } from "./catalogue.js";
 import type {
   DataExplanation,
   Explanation,
@@ -16,6 +16,11 @@ export interface ZhNames {
 }
 
 const CODES: ZhNames = { area: (code) => code };
+
+/** The names a catalogue publishes: its area codes' cities (formats.md), a code standing for itself otherwise. */
+export function namesOf(catalogue: Catalogue): ZhNames {
+  return { area: (code) => catalogue.numberPlan.areas.get(code) ?? code };
+}
 
 /**
  * The rule behind a charge in plain Chinese, from the same typed facts as the

@@ -1,6 +1,6 @@
 export * from "./catalogue.js";
 export { CATEGORY_WORDS, describe, describeItem } from "./describe.js";
-export { CATEGORY_WORDS_ZH, describeZh, volumeZh, type ZhNames } from "./describe-zh.js";
+export { CATEGORY_WORDS_ZH, describeZh, namesOf, volumeZh, type ZhNames } from "./describe-zh.js";
 export { compareChronologically, findDuplicateEvents, sameEvent } from "./duplicates.js";
 export { RatingInputError } from "./errors.js";
 export type * from "./explanation.js";

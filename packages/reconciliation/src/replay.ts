@@ -54,6 +54,8 @@ export interface Replay {
   readonly document: ReplayDocument;
   /** Credits still owed, as the ledger would issue them now. */
   readonly owed: readonly PlannedCredit[];
+  /** The reconciliation the document was made from, for callers that need more of it than the document. */
+  readonly reconciled: ReturnType<typeof reconcileStored>;
 }
 
 export type ReplayDocument = ReturnType<typeof buildDocument>;
@@ -64,7 +66,8 @@ export type ReplayDocument = ReturnType<typeof buildDocument>;
  */
 export function computeReplay(inputs: ReplayInputs): Replay {
   if (!parseMonth(inputs.billMonth)) throw new RangeError(inputs.billMonth);
-  const { month, diff, issued, account, plan } = reconcileStored(inputs);
+  const reconciled = reconcileStored(inputs);
+  const { month, diff, issued, account, plan } = reconciled;
   // A month never delivered: a plan period alone would show a fee that no bill of the month was checked against.
   if (inputs.records.length === 0 && inputs.billLines.length === 0 && inputs.credits.length === 0) {
     throw new ReplayError(
@@ -74,7 +77,7 @@ export function computeReplay(inputs: ReplayInputs): Replay {
   }
   const document = buildDocument(inputs, month.items, diff.discrepancies, issued, account, plan.overCredited.length);
   const sealed = seal(document);
-  return { json: sealed.text, sha256: sealed.sha256, document, owed: plan.credits };
+  return { json: sealed.text, sha256: sealed.sha256, document, owed: plan.credits, reconciled };
 }
 
 const money = (cents: number | null) => (cents === null ? null : formatCents(cents));

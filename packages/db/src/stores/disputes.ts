@@ -11,16 +11,8 @@ import type { BillingDatabase, RawSession } from "../dialect.js";
 import type { DisputesTable } from "../schema.js";
 
 /** A dispute case as stored (disputes.md): its opening, its clock and, once given, its answer. */
-export interface DisputeCase {
+export interface DisputeCase extends NewDispute {
   readonly caseId: string;
-  readonly msisdn: string;
-  readonly billMonth: string;
-  readonly itemKey: string | null;
-  readonly reason: DisputeReason;
-  readonly words: string;
-  readonly channel: DisputeChannel;
-  readonly channelId: string | null;
-  readonly openedMs: number;
   readonly dueMs: number;
   readonly status: "open" | "answered";
   readonly answer: DisputeAnswer | null;
@@ -40,6 +32,7 @@ export interface DisputeAnswer {
   readonly creditIds: readonly string[];
 }
 
+/** What opens a case. */
 export interface NewDispute {
   readonly msisdn: string;
   readonly billMonth: string;
@@ -54,7 +47,6 @@ export interface NewDispute {
 type Row = Selectable<DisputesTable>;
 
 function toCase(r: Row): DisputeCase {
-  const credits = typeof r.credit_ids === "string" ? (JSON.parse(r.credit_ids) as string[]) : r.credit_ids;
   return {
     caseId: r.case_id,
     msisdn: r.msisdn,
@@ -77,7 +69,7 @@ function toCase(r: Row): DisputeCase {
             staffId: r.answered_by,
             late: r.late === true,
             replaySha256: r.replay_sha256,
-            creditIds: credits ?? [],
+            creditIds: r.credit_ids ?? [],
           }
         : null,
   };
@@ -96,7 +88,7 @@ export async function openCase(
       `SELECT * FROM disputes WHERE msisdn = $1 AND bill_month = $2 AND coalesce(item_key, '') = $3 AND status = 'open'`,
       [dispute.msisdn, dispute.billMonth, dispute.itemKey ?? ""],
     );
-    return rows[0] ? toCase(normalise(rows[0])) : null;
+    return rows[0] ? toCase(rows[0]) : null;
   };
   const existing = await openOne();
   if (existing) return { case: existing, created: false };
@@ -120,22 +112,11 @@ export async function openCase(
       new Date(dueAt(dispute.openedMs)).toISOString(),
     ],
   );
-  if (inserted[0]) return { case: toCase(normalise(inserted[0])), created: true };
+  if (inserted[0]) return { case: toCase(inserted[0]), created: true };
   // Another opening of the same item committed first.
   const raced = await openOne();
   if (!raced) throw new Error(`dispute ${id} conflicted with no open case`);
   return { case: raced, created: false };
-}
-
-// Raw rows bring timestamps as Date from both drivers, but be sure.
-function normalise(r: Row): Row {
-  const date = (v: Date | string | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
-  return {
-    ...r,
-    opened_at: date(r.opened_at) as Date,
-    due_at: date(r.due_at) as Date,
-    answered_at: date(r.answered_at),
-  };
 }
 
 /** Records the answer of an open case; false when it was answered meanwhile (nothing changed). */
