@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DatabaseKind } from "@billing/db";
@@ -197,7 +197,7 @@ function dependents(dir: string, specs: readonly FileSpec[], mutations: readonly
   const out = new Set<string>();
   for (let i = 1; i < cdrs.lines.length; i++) {
     const f = cdrs.fields(i);
-    if (!f || f.service !== "voice" || f.direction !== "out" || !grouped.has(f.msisdn as string)) continue;
+    if (f?.service !== "voice" || f.direction !== "out" || !grouped.has(f.msisdn as string)) continue;
     if (anyone || called.has((f.other_party ?? "").replace(/\D/g, "").slice(-11))) out.add(f.msisdn as string);
   }
   return out;

@@ -13,6 +13,7 @@ import {
   type StoredRecord,
 } from "@billing/formats";
 import type { UsageRecord } from "@billing/rating";
+import { type DeliveryColumns, type UsageCoverage, usageCoverage } from "./coverage.js";
 import { SpillFiles } from "./spill.js";
 import { type SpilledLines, type SpilledText, spilledLines, spilledMsisdn, spilledReader } from "./spill-lines.js";
 import { type SpillLocation, spillKey } from "./spill-usage.js";
@@ -63,24 +64,36 @@ function byMsisdn({ text, starts, latin1 }: SpilledLines): LinesByMsisdn {
   return { text, starts: by, latin1 };
 }
 
-/** What a run delivered for a bill month and msisdn range, by msisdn (readRange). */
-export type RangeReader = (billMonth: string, range: number) => RangeDelivery;
+/** What a run delivered, read from its spills by bill month and msisdn range. */
+export interface DeliveryReader {
+  /**
+   * Its lines by msisdn (readRange). The last range read is kept: the chunks
+   * of a range come one after the other, and only a chunk rated again
+   * (StoredMeanwhile) asks for an earlier one.
+   */
+  range(billMonth: string, range: number): RangeDelivery;
+  /** How much of the range's delivered bill its delivered CDRs cover (usageCoverage). */
+  coverage(billMonth: string, range: number, columns: DeliveryColumns): UsageCoverage;
+}
 
-/**
- * A RangeReader of a run's spills that keeps the last range it read: the
- * chunks of a range come one after the other, and only a chunk rated again
- * (StoredMeanwhile) asks for an earlier one.
- */
-export function rangeReader(locations: readonly SpillLocation[]): RangeReader {
+export function deliveryReader(locations: readonly SpillLocation[]): DeliveryReader {
   const spills = locations.map((l) => new SpillFiles(l.dir, l.keys));
   let last: { billMonth: string; range: number; delivered: RangeDelivery } | undefined;
-  return (billMonth, range) => {
-    if (last?.billMonth !== billMonth || last.range !== range) {
-      // Let go of the last one before reading the next: never two ranges at once.
-      last = undefined;
-      last = { billMonth, range, delivered: readRange(spills, billMonth, range) };
-    }
-    return last.delivered;
+  return {
+    range(billMonth, range) {
+      if (last?.billMonth !== billMonth || last.range !== range) {
+        // Let go of the last one before reading the next: never two ranges at once.
+        last = undefined;
+        last = { billMonth, range, delivered: readRange(spills, billMonth, range) };
+      }
+      return last.delivered;
+    },
+    coverage: (billMonth, range, columns) =>
+      usageCoverage(
+        spills.map((s) => s.read(spillKey("cdr", billMonth, range))),
+        spills.map((s) => s.read(spillKey("bill", billMonth, range))),
+        columns,
+      ),
   };
 }
 
@@ -109,7 +122,7 @@ export function deliveredRecords(
   const malformed: QuarantineEntry[] = [];
   const read = spilledReader(CDR_COLUMNS, from.columns);
   for (const at of lines.starts) {
-    const row = read(lines, at);
+    const row = read(lines.text, lines.latin1, at);
     const { line, fields } = row;
     const file = from.files[row.fileSeq] as string;
     const parsed = parseCdrFields(fields);
@@ -171,7 +184,7 @@ export function deliveredBill(
   const malformed: QuarantineEntry[] = [];
   const read = spilledReader(BILL_COLUMNS, from.columns);
   for (const at of spilled.starts) {
-    const row = read(spilled, at);
+    const row = read(spilled.text, spilled.latin1, at);
     const { line } = row;
     const file = from.files[row.fileSeq] as string;
     const parsed = parseBillFields(row.fields);
@@ -186,45 +199,4 @@ export function deliveredBill(
     lines.push([itemKey, occurrence, cents, file, line]);
   }
   return { lines, malformed };
-}
-
-/** The record_ids of a subscriber-month's delivered CDRs as spilled (unchecked: the rule asks only whether a record is there). */
-export function deliveredRecordIds(lines: SpilledLines, from: DeliveryFiles): Set<string> {
-  const ids = new Set<string>();
-  const read = spilledReader(CDR_COLUMNS, from.columns);
-  for (const at of lines.starts) ids.add(fieldText(read(lines, at).fields, RECORD_ID));
-  return ids;
-}
-
-/** What of a range's delivered bill has usage behind it in the same delivery (reconcile.md, Completeness of the feed). */
-export interface UsageCoverage {
-  /** Usage lines (neither FEE: nor VAS:) of the delivered bill. */
-  readonly billedUsage: number;
-  /** Value-added (VAS:) lines of the delivered bill. */
-  readonly billedVas: number;
-  /** Usage lines with no record in this delivery: their item keys by msisdn, to look for among the stored records. */
-  readonly uncovered: readonly (readonly [msisdn: string, itemKeys: readonly string[]])[];
-}
-
-/** The coverage of a range's delivered bill lines by its delivered CDRs. */
-export function usageCoverage(delivery: RangeDelivery, cdrs: DeliveryFiles, bills: DeliveryFiles): UsageCoverage {
-  let billedUsage = 0;
-  let billedVas = 0;
-  const uncovered: [string, string[]][] = [];
-  for (const [msisdn, starts] of delivery.bills.starts) {
-    const { lines } = deliveredBill({ ...delivery.bills, starts }, bills);
-    const cdrStarts = delivery.cdrs.starts.get(msisdn);
-    const ids =
-      cdrStarts === undefined ? new Set<string>() : deliveredRecordIds({ ...delivery.cdrs, starts: cdrStarts }, cdrs);
-    const missing: string[] = [];
-    for (const [itemKey] of lines) {
-      if (itemKey.startsWith("VAS:")) billedVas += 1;
-      else if (!itemKey.startsWith("FEE:")) {
-        billedUsage += 1;
-        if (!ids.has(itemKey)) missing.push(itemKey);
-      }
-    }
-    if (missing.length > 0) uncovered.push([msisdn, missing]);
-  }
-  return { billedUsage, billedVas, uncovered };
 }

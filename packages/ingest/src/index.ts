@@ -1,6 +1,7 @@
 // Ingest: finding a run's inputs, reading their CSV, routing rows by msisdn range and bill month into spills.
 
 export * from "./context.js";
+export * from "./coverage.js";
 export * from "./csv.js";
 export * from "./delivered.js";
 export * from "./inputs.js";

@@ -269,7 +269,7 @@ describe("reading spilled rows back", () => {
         // Read where it lies among other lines, as a range's text holds it.
         const before = "13800000001\t0\t7\tRa,b,c\n";
         const text = `${before}${spilledLine(header, row, line)}\n13800000002\t0\t9\tRd,e\n`;
-        const spilled = read({ text, latin1: false }, before.length);
+        const spilled = read(text, false, before.length);
         expect({ fileSeq: spilled.fileSeq, line: spilled.line }).toEqual({ fileSeq: 1, line });
         expect(spilled.raw()).toBe(csvRecord(header.map((c) => row[c] ?? "")));
         expect(spilled.msisdn()).toBe(row.msisdn ?? "");

@@ -98,7 +98,7 @@ it("reads a row's fields from its spilled line alike, by their lengths or at its
         const read = spilledReader(columns, [columns.map((_, c) => c)]);
         for (const [i, at] of lines.starts.entries()) {
           const fields = written[i] as string[];
-          const row = read(lines, at);
+          const row = read(lines.text, lines.latin1, at);
           expect(row.line).toBe(i + 2);
           expect(row.raw()).toBe(fields.join(","));
           const spans = row.fields;

@@ -1,4 +1,4 @@
-import { rangeReader, type SpillLocation, type UsageCoverage } from "@billing/ingest";
+import { deliveryReader, type SpillLocation, type UsageCoverage } from "@billing/ingest";
 import type { VpmnTable } from "@billing/reconciliation";
 import {
   type ChunkInput,
@@ -34,12 +34,12 @@ export function chunkRaters(
   threads: number,
 ): ChunkRaters {
   if (threads === 0) {
-    const delivered = rangeReader(spills);
+    const delivery = deliveryReader(spills);
     return {
       lanes: 1,
       laneOf: () => 0,
-      rate: async (input) => rateChunk(ctx, input, delivered(input.billMonth, input.range)),
-      coverage: async (billMonth, range) => rangeCoverage(ctx, billMonth, delivered(billMonth, range)),
+      rate: async (input) => rateChunk(ctx, input, delivery.range(input.billMonth, input.range)),
+      coverage: async (billMonth, range) => rangeCoverage(ctx, { coverage: true, billMonth, range }, delivery),
       close: async () => {},
     };
   }

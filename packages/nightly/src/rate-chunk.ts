@@ -10,13 +10,13 @@ import {
 } from "@billing/formats";
 import {
   type DeliveryFiles,
+  type DeliveryReader,
   deliveredBill,
   deliveredRecords,
   mergeRecords,
   type RangeDelivery,
   type RepeatedId,
   type UsageCoverage,
-  usageCoverage,
 } from "@billing/ingest";
 import {
   type Catalogue,
@@ -64,7 +64,7 @@ export interface ChunkRatingContext {
  * A chunk of subscriber-months of one bill month, as read from the database
  * (plain data, so it can go to a worker thread). What this run delivered for
  * it the rating thread reads from the spill of the chunk's msisdn range
- * (RangeReader): passed from thread to thread, the lines cost more than rating them.
+ * (DeliveryReader): passed from thread to thread, the lines cost more than rating them.
  */
 export interface ChunkInput {
   readonly billMonth: string;
@@ -118,10 +118,8 @@ export interface ChunkOutput {
 }
 
 /** How much of a range's delivered bill its delivered CDRs cover (usageCoverage), read as rating reads it. */
-export function rangeCoverage(ctx: ChunkRatingContext, billMonth: string, delivered: RangeDelivery): UsageCoverage {
-  const cdrs = { files: ctx.cdrFiles, columns: ctx.cdrColumns, runId: ctx.runId, billMonth };
-  const bills = { files: ctx.billFiles, columns: ctx.billColumns, runId: ctx.runId, billMonth };
-  return usageCoverage(delivered, cdrs, bills);
+export function rangeCoverage(ctx: ChunkRatingContext, task: CoverageTask, delivery: DeliveryReader): UsageCoverage {
+  return delivery.coverage(task.billMonth, task.range, ctx);
 }
 
 /**
@@ -177,6 +175,13 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
   const malformed: QuarantineEntry[] = bills.malformed;
   const cdrsFrom: DeliveryFiles = { files: ctx.cdrFiles, columns: ctx.cdrColumns, runId: ctx.runId, billMonth };
   const unratable = new Map<string, number>();
+  const monthIds = ctx.quarantinedIds.get(billMonth) ?? NO_IDS;
+  // The evidence of a subscriber the quarantine holds nothing of, the month's own: nearly every subscriber's.
+  const monthEvidence = quarantineEvidence({
+    byRecordId: [monthIds],
+    unreadable: null,
+    periodRows: ctx.periodsQuarantined,
+  });
   let itemsRated = 0;
   let matched = 0;
   let cdrRated = 0;
@@ -230,17 +235,20 @@ export function rateChunk(ctx: ChunkRatingContext, input: ChunkInput, delivered:
       catalogue: ctx.catalogue,
       directory: ctx.directory,
       billLines: bills.billOf.get(msisdn) ?? [],
-      quarantined: quarantineEvidence({
-        byRecordId: [malformedNow, ctx.quarantinedIds.get(billMonth) ?? NO_IDS],
-        unreadable,
-        reference: input.reference.get(msisdn),
-        usageRows: [
-          ...(input.usageRows.get(msisdn) ?? []),
-          ...malformedNow,
-          ...(unreadableNow === null ? [] : [[null, unreadableNow] as const]),
-        ],
-        periodRows: ctx.periodsQuarantined,
-      }),
+      quarantined:
+        unreadable === null && malformedNow.size === 0 && !input.usageRows.has(msisdn) && !input.reference.has(msisdn)
+          ? monthEvidence
+          : quarantineEvidence({
+              byRecordId: [malformedNow, monthIds],
+              unreadable,
+              reference: input.reference.get(msisdn),
+              usageRows: [
+                ...(input.usageRows.get(msisdn) ?? []),
+                ...malformedNow,
+                ...(unreadableNow === null ? [] : [[null, unreadableNow] as const]),
+              ],
+              periodRows: ctx.periodsQuarantined,
+            }),
       ledger: input.ledger.get(msisdn) ?? [],
     });
     for (const item of month.items) {

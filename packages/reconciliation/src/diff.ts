@@ -69,8 +69,12 @@ export function diffSubscriberMonth(
   month: RatedMonth,
   lines: readonly BilledLine[],
   quarantined: QuarantineEvidence = NO_QUARANTINE,
-  /** Items whose correct charge the run cannot be sure of (uncertainItems): never refunded as overcharges. */
-  uncertain: ReadonlyMap<string, string> = new Map(),
+  /**
+   * Why the run cannot be sure of an item's correct charge, if it cannot
+   * (uncertainItems): such an item is never refunded as an overcharge. Asked
+   * only of an item billed above it.
+   */
+  uncertain: (itemKey: string) => string | undefined = () => undefined,
 ): MonthDiff {
   // Map order is first insertion, and a key set again keeps its place: the items' keys in order, each its last item.
   const items = new Map<string, RatedItem>();
@@ -147,8 +151,8 @@ export function diffSubscriberMonth(
       else emit(key, occurrence, "unconfirmed_subscription", amount, 0, describeItem(item));
     } else if (amount === expected) {
       matched += 1;
-    } else if (amount > expected && uncertain.has(key)) {
-      emit(key, occurrence, "unverifiable", amount, null, `${describeItem(item)}; ${uncertain.get(key)}`);
+    } else if (amount > expected && uncertain(key) !== undefined) {
+      emit(key, occurrence, "unverifiable", amount, null, `${describeItem(item)}; ${uncertain(key)}`);
     } else {
       const cls = amount > expected ? "overcharge" : "undercharge";
       emit(key, occurrence, cls, amount, expected, `${describeItem(item)}; billed ${formatCents(amount)}`);

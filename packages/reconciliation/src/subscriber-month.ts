@@ -76,9 +76,19 @@ export function reconcileSubscriberMonth(input: SubscriberMonthInput): Subscribe
     catalogue: input.catalogue,
     directory: input.directory,
   });
-  const billed = input.billLines.map((l) => l.itemKey);
-  const uncertain = uncertainItems(month.items, input.periods, input.catalogue, input.quarantined, billed);
-  const diff = diffSubscriberMonth(month, input.billLines, input.quarantined, uncertain);
+  // Made only for a month with an item billed above its charge: the rule spares no other item, and a month has few.
+  let uncertain: Map<string, string> | undefined;
+  const uncertainty = (itemKey: string) => {
+    uncertain ??= uncertainItems(
+      month.items,
+      input.periods,
+      input.catalogue,
+      input.quarantined,
+      input.billLines.map((l) => l.itemKey),
+    );
+    return uncertain.get(itemKey);
+  };
+  const diff = diffSubscriberMonth(month, input.billLines, input.quarantined, uncertainty);
   const issued = issuedSoFar(input.msisdn, input.billMonth, input.ledger);
   const account = accountFor(input.periods, input.billMonth);
   const plan = planCredits(diff.discrepancies, issued, account);

@@ -1,4 +1,3 @@
-import type { PlanPeriod } from "@billing/rating";
 import { ReplayError, type ReplayInputs } from "@billing/reconciliation";
 import type { BillingDatabase } from "../dialect.js";
 import { latestCatalogue } from "./catalogues.js";

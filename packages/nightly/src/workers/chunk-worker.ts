@@ -3,7 +3,7 @@
  * thread, which keeps the database and the outputs. Started by ChunkRaters.
  */
 
-import { rangeReader, type SpillLocation, type UsageCoverage } from "@billing/ingest";
+import { deliveryReader, type SpillLocation, type UsageCoverage } from "@billing/ingest";
 import { parseCatalogueText } from "@billing/rating";
 import { directoryOfTable, type VpmnTable } from "@billing/reconciliation";
 import { workerData } from "piscina";
@@ -39,9 +39,9 @@ const ctx: ChunkRatingContext = {
   quarantinedIds: data.quarantinedIds,
   periodsQuarantined: data.periodsQuarantined,
 };
-const delivered = rangeReader(data.spills);
+const delivery = deliveryReader(data.spills);
 
 export default function rate(task: ChunkInput | CoverageTask): ChunkOutput | UsageCoverage {
-  if ("coverage" in task) return rangeCoverage(ctx, task.billMonth, delivered(task.billMonth, task.range));
-  return rateChunk(ctx, task, delivered(task.billMonth, task.range));
+  if ("coverage" in task) return rangeCoverage(ctx, task, delivery);
+  return rateChunk(ctx, task, delivery.range(task.billMonth, task.range));
 }
