@@ -30,9 +30,10 @@ export const processIo: Io = {
 
 /** Reads a line from the terminal in raw mode, echoing nothing; Ctrl-C or Ctrl-D gives up. */
 function hiddenLine(prompt: string): Promise<string> {
-  process.stderr.write(prompt);
   const input = process.stdin;
+  // Echo off before the prompt: whatever is typed once the prompt shows is never echoed.
   input.setRawMode(true);
+  process.stderr.write(prompt);
   input.resume();
   return new Promise((resolve, reject) => {
     let line = "";

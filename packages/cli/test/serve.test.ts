@@ -36,17 +36,21 @@ describe.each(DATABASE_KINDS)("billing set-password, register-kiosk and serve, o
   });
 
   it("on a terminal, asks for the password and does not echo it", async () => {
-    // util-linux `script` gives the command a terminal; the typed digits must not come back.
-    const typed = "(sleep 2; printf '246802\\r'; sleep 1)";
+    // util-linux `script` gives the command a terminal; the digits, typed once the prompt shows, must not come back.
     const command = `${process.execPath} ${CLI_MAIN} set-password --msisdn 13805710001`;
     const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
-      const child = spawn("sh", ["-c", `${typed} | script -qec '${command}' /dev/null`], {
+      const child = spawn("script", ["-qec", command, "/dev/null"], {
         cwd: REPO,
         env: { ...process.env, DATABASE_URL: "", ...env },
       });
       let out = "";
+      let typed = false;
       child.stdout.on("data", (d) => {
         out += d;
+        if (!typed && out.includes("not shown): ")) {
+          typed = true;
+          child.stdin.write("246802\r");
+        }
       });
       child.on("error", reject);
       child.on("close", () => resolve({ stdout: out }));
