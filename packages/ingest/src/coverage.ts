@@ -31,14 +31,14 @@ export function usageCoverage(
   { cdrColumns, billColumns }: DeliveryColumns,
 ): UsageCoverage {
   let billedVas = 0;
-  // The billed usage lines: item key, msisdn, the hash of both, and whether a delivered CDR has them.
+  // The billed usage lines: item key, msisdn and the key's hash; `covered` says which a delivered CDR has.
   const keys: string[] = [];
   const msisdns: string[] = [];
   const hashes: number[] = [];
   const readBill = spilledReader(BILL_COLUMNS, billColumns);
   for (const spilled of billTexts)
-    for (let at = 0; at < spilled.text.length; at = spilled.text.indexOf("\n", at) + 1) {
-      const row = readBill(spilled.text, spilled.latin1, at);
+    for (let at = 0, text = spilled.text; at < text.length; at = text.indexOf("\n", at) + 1) {
+      const row = readBill(text, spilled.latin1, at);
       const parsed = parseBillFields(row.fields);
       if (!parsed.ok) continue;
       // The line's msisdn is the one it was spilled under: routing read the same field.

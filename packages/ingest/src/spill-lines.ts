@@ -96,9 +96,9 @@ export interface SpilledRecord {
 /**
  * Reads back spilled lines of one kind of file, given the kind's columns
  * and where they are in each file (columnIndexes, by file index): the line
- * of `text` at `at` (`latin1`: SpilledText.latin1). A row spilled as read is cut into spans of the
- * text where it lies: an `L` row (SpillFiles.appendRow) by its field
- * lengths when the text is its bytes' Latin-1 (`spilled.latin1`), else at
+ * of `text` at `at`. A row spilled as read is cut into spans of the text
+ * where it lies: an `L` row (SpillFiles.appendRow) by its field lengths
+ * when the text is its bytes' Latin-1 (`latin1`, SpilledText's), else at
  * its commas, as an `R` row (spillRow); a `J` row is read from its JSON
  * [record, fields].
  */

@@ -5,7 +5,6 @@ import {
   type ChunkOutput,
   type ChunkRatingContext,
   type CoverageTask,
-  rangeCoverage,
   rateChunk,
 } from "./rate-chunk.js";
 import { workerPool } from "./worker-pool.js";
@@ -39,7 +38,7 @@ export function chunkRaters(
       lanes: 1,
       laneOf: () => 0,
       rate: async (input) => rateChunk(ctx, input, delivery.range(input.billMonth, input.range)),
-      coverage: async (billMonth, range) => rangeCoverage(ctx, { coverage: true, billMonth, range }, delivery),
+      coverage: async (billMonth, range) => delivery.coverage(billMonth, range, ctx),
       close: async () => {},
     };
   }

@@ -10,13 +10,11 @@ import {
 } from "@billing/formats";
 import {
   type DeliveryFiles,
-  type DeliveryReader,
   deliveredBill,
   deliveredRecords,
   mergeRecords,
   type RangeDelivery,
   type RepeatedId,
-  type UsageCoverage,
 } from "@billing/ingest";
 import {
   type Catalogue,
@@ -88,7 +86,7 @@ export interface ChunkInput {
   readonly subscriptions: readonly (readonly [msisdn: string, subscriptions: readonly Subscription[]])[];
 }
 
-/** A lane's other task: the coverage of one range's delivered bill (rangeCoverage). */
+/** A lane's other task: the coverage of one range's delivered bill (DeliveryReader.coverage). */
 export interface CoverageTask {
   readonly coverage: true;
   readonly billMonth: string;
@@ -115,11 +113,6 @@ export interface ChunkOutput {
   readonly repeated: RepeatedId[];
   /** Delivered rows that are malformed (bill rows, then CDRs), to quarantine. */
   readonly malformed: QuarantineEntry[];
-}
-
-/** How much of a range's delivered bill its delivered CDRs cover (usageCoverage), read as rating reads it. */
-export function rangeCoverage(ctx: ChunkRatingContext, task: CoverageTask, delivery: DeliveryReader): UsageCoverage {
-  return delivery.coverage(task.billMonth, task.range, ctx);
 }
 
 /**

@@ -151,11 +151,13 @@ export function diffSubscriberMonth(
       else emit(key, occurrence, "unconfirmed_subscription", amount, 0, describeItem(item));
     } else if (amount === expected) {
       matched += 1;
-    } else if (amount > expected && uncertain(key) !== undefined) {
-      emit(key, occurrence, "unverifiable", amount, null, `${describeItem(item)}; ${uncertain(key)}`);
     } else {
-      const cls = amount > expected ? "overcharge" : "undercharge";
-      emit(key, occurrence, cls, amount, expected, `${describeItem(item)}; billed ${formatCents(amount)}`);
+      const why = amount > expected ? uncertain(key) : undefined;
+      if (why !== undefined) emit(key, occurrence, "unverifiable", amount, null, `${describeItem(item)}; ${why}`);
+      else {
+        const cls = amount > expected ? "overcharge" : "undercharge";
+        emit(key, occurrence, cls, amount, expected, `${describeItem(item)}; billed ${formatCents(amount)}`);
+      }
     }
     repeats(key, billed);
   }

@@ -12,7 +12,6 @@ import {
   type ChunkOutput,
   type ChunkRatingContext,
   type CoverageTask,
-  rangeCoverage,
   rateChunk,
 } from "../rate-chunk.js";
 
@@ -42,6 +41,6 @@ const ctx: ChunkRatingContext = {
 const delivery = deliveryReader(data.spills);
 
 export default function rate(task: ChunkInput | CoverageTask): ChunkOutput | UsageCoverage {
-  if ("coverage" in task) return rangeCoverage(ctx, task, delivery);
+  if ("coverage" in task) return delivery.coverage(task.billMonth, task.range, ctx);
   return rateChunk(ctx, task, delivery.range(task.billMonth, task.range));
 }
